@@ -1,0 +1,73 @@
+"""``paperboy discord``: run the Discord bot (slash commands, mentions, buttons) with its digests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``discord`` to the ``paperboy`` CLI."""
+    app.command("discord")(discord_command)
+
+
+def discord_command(
+    guild: Annotated[
+        list[int] | None,
+        typer.Option(help="sync /papers to this guild id (repeatable; default: [discord] guild_ids)"),
+    ] = None,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="do not post digests from this process")
+    ] = False,
+) -> None:
+    """Run Paperboy in Discord: /papers commands, @mentions, buttons and channel digests."""
+    from bot.cli import load_settings  # late import: bot.cli imports this module
+
+    settings = load_settings()
+    if guild:
+        settings.discord = settings.discord.model_copy(update={"guild_ids": list(guild)})
+    if settings.discord.token is None:
+        typer.echo("Discord needs PAPERBOY_DISCORD__TOKEN (the bot token); see docs/discord.md.", err=True)
+        raise typer.Exit(2)
+    logging.basicConfig(level=settings.log_level)
+    try:
+        asyncio.run(serve_discord(settings, scheduler=not no_scheduler))
+    except KeyboardInterrupt:
+        pass
+
+
+async def serve_discord(settings: Settings, scheduler: bool = True) -> None:
+    """Build the services, log in, start the digest scheduler (optional) and run the gateway."""
+    from bot.app import build_services, ensure_corpus
+    from bot.discord_app import DiscordPoster, PaperboyBot
+
+    assert settings.discord.token is not None
+    services = build_services(settings)
+    digest_scheduler = None
+    try:
+        if settings.demo_corpus:
+            await asyncio.to_thread(ensure_corpus, services.index)
+        async with PaperboyBot(services.router, services.state, settings.discord) as bot:
+            await bot.login(settings.discord.token.get_secret_value())
+            if scheduler and settings.scheduler.run_in_bot and services.digests is not None:
+                from bot.scheduler import DigestScheduler
+
+                digest_scheduler = DigestScheduler(
+                    services.digests,
+                    {"discord": DiscordPoster(bot)},
+                    settings.scheduler,
+                    index=services.index,
+                )
+                await digest_scheduler.start()
+            await bot.connect()
+    finally:
+        if digest_scheduler is not None:
+            digest_scheduler.shutdown()
+        services.close()

@@ -1,0 +1,90 @@
+"""``paperboy slack``: run the Slack bot (Socket Mode or HTTP mode) with its digest scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated, Literal
+
+import typer
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``slack`` to the ``paperboy`` CLI."""
+    app.command("slack")(slack_command)
+
+
+def slack_command(
+    mode: Annotated[
+        str | None, typer.Option(help="socket or http (default: [slack] mode in the config)")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP mode port (default: [slack] http_port)")] = None,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="do not post digests from this process")
+    ] = False,
+) -> None:
+    """Run Paperboy in Slack: mentions, DMs, /papers, buttons, reactions and channel digests."""
+    from bot.cli import load_settings  # late import: bot.cli imports this module
+
+    settings = load_settings()
+    updates: dict[str, object] = {}
+    if mode is not None:
+        if mode not in ("socket", "http"):
+            raise typer.BadParameter("mode must be 'socket' or 'http'")
+        updates["mode"] = mode
+    if port is not None:
+        updates["http_port"] = port
+    if updates:
+        settings.slack = settings.slack.model_copy(update=updates)
+    problem = missing_secret(settings)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
+    logging.basicConfig(level=settings.log_level)
+    try:
+        asyncio.run(serve_slack(settings, scheduler=not no_scheduler))
+    except KeyboardInterrupt:
+        pass
+
+
+def missing_secret(settings: Settings) -> str | None:
+    """A message naming the first secret the chosen mode lacks (never its value), or None."""
+    slack = settings.slack
+    needed: list[tuple[str, object, Literal["socket", "http", "any"]]] = [
+        ("PAPERBOY_SLACK__BOT_TOKEN (xoxb-...)", slack.bot_token, "any"),
+        ("PAPERBOY_SLACK__APP_TOKEN (xapp-..., Socket Mode)", slack.app_token, "socket"),
+        ("PAPERBOY_SLACK__SIGNING_SECRET (HTTP mode)", slack.signing_secret, "http"),
+    ]
+    for name, value, mode in needed:
+        if value is None and mode in ("any", slack.mode):
+            return f"Slack {slack.mode} mode needs {name}; see docs/slack.md."
+    return None
+
+
+async def serve_slack(settings: Settings, scheduler: bool = True) -> None:
+    """Build the services, connect to Slack and (optionally) run the digest scheduler."""
+    from bot.app import build_services, ensure_corpus
+    from bot.slack_app import SlackBot, run_forever
+
+    services = build_services(settings)
+    digest_scheduler = None
+    try:
+        if settings.demo_corpus:
+            await asyncio.to_thread(ensure_corpus, services.index)
+        bot = SlackBot(settings.slack, services.router, services.state)
+        if scheduler and settings.scheduler.run_in_bot and services.digests is not None:
+            from bot.scheduler import DigestScheduler
+
+            digest_scheduler = DigestScheduler(
+                services.digests, {"slack": bot.poster}, settings.scheduler, index=services.index
+            )
+            await digest_scheduler.start()
+        await run_forever(bot)
+    finally:
+        if digest_scheduler is not None:
+            digest_scheduler.shutdown()
+        services.close()

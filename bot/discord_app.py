@@ -1,0 +1,323 @@
+"""The Discord adapter: ``/papers`` slash commands, ``@Paperboy`` mentions, buttons, digest posts.
+
+A thin translation layer: a Discord interaction or message becomes a :class:`ChatRequest`, the
+shared command router answers it (in a worker thread, it is CPU bound) and the :class:`Reply` is
+rendered by :mod:`bot.discord_render`. Every send disables mentions. Discord objects never leave
+this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any, Protocol
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.http import HTTPClient, Route
+from discord.webhook.async_ import AsyncWebhookAdapter, async_context
+
+from bot.discord_render import ButtonSpec, DiscordMessage, render_reply
+from bot.reply import ChatRequest, Reply
+from bot.settings import DiscordSettings
+from bot.state import BotState
+
+log = logging.getLogger(__name__)
+NO_MENTIONS = discord.AllowedMentions.none()
+PLATFORM = "discord"
+BUTTON_STYLES = {"more": discord.ButtonStyle.primary, "similar": discord.ButtonStyle.secondary}
+REACTIONS = {"👍": 1, "👎": -1}
+
+
+class Router(Protocol):
+    """The part of :class:`bot.commands.CommandRouter` the adapter needs."""
+
+    def handle(self, request: ChatRequest) -> Reply: ...
+
+
+class PaperboyBot(commands.AutoShardedBot):
+    """The Discord bot. Resources come in through the constructor; nothing is global.
+
+    It is an ``AutoShardedBot`` because that is the discord.py client that asks the API's
+    ``GET /gateway/bot`` for the gateway URL (and shard count) instead of using the hard-coded
+    ``wss://gateway.discord.gg``, so pointing ``api_base_url`` at another server moves both REST
+    and gateway. ``options`` go to discord.py (e.g. ``guild_ready_timeout``).
+    """
+
+    def __init__(
+        self, router: Router, state: BotState, settings: DiscordSettings, **options: Any
+    ) -> None:
+        options.setdefault("intents", discord.Intents.default())  # no privileged intents
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            allowed_mentions=NO_MENTIONS,
+            **options,
+        )
+        self.router = router
+        self.state = state
+        self.settings = settings
+        self._rebase = make_rebaser(settings.api_base_url)
+        if self._rebase is not None:
+            _rebase_http_client(self.http, self._rebase)
+
+    async def login(self, token: str) -> None:
+        """Log in; interaction and webhook calls made from this task on use the API base."""
+        if self._rebase is not None:
+            # Interaction responses go through discord.py's webhook adapter, looked up from this
+            # context variable; setting it here reaches every task this bot spawns, and only those.
+            async_context.set(_RebasedWebhookAdapter(self._rebase))
+        await super().login(token)
+
+    async def setup_hook(self) -> None:
+        """Register the buttons (still working after a restart), the cog, and sync commands."""
+        self.add_dynamic_items(CommandButton)
+        await self.add_cog(PapersCog(self))
+        try:
+            await self.sync_commands()
+        except discord.HTTPException:
+            log.exception("could not sync slash commands (is the applications.commands scope set?)")
+
+    async def sync_commands(self) -> None:
+        """Sync ``/papers`` to the configured guilds (instant) or globally (may take an hour)."""
+        if not self.settings.guild_ids:
+            synced = await self.tree.sync()
+            log.info("synced %d global command(s)", len(synced))
+        for guild_id in self.settings.guild_ids:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d command(s) to guild %s", len(synced), guild_id)
+
+    async def ask(self, request: ChatRequest) -> Reply:
+        """Run the router in a worker thread; a failure becomes an error reply."""
+        try:
+            return await asyncio.to_thread(self.router.handle, request)
+        except Exception:
+            log.exception("router failed on %r", request.text)
+            return Reply(title="Sorry, something went wrong", text="Please try again.", kind="error")
+
+    def is_admin(self, user: discord.abc.User, permissions: discord.Permissions) -> bool:
+        """Manage Channels (or Administrator) in the channel, or the configured admin role."""
+        if permissions.manage_channels or permissions.administrator:
+            return True
+        role = self.settings.admin_role
+        roles = getattr(user, "roles", [])
+        return bool(role) and any(role in (r.name, str(r.id)) for r in roles)
+
+    def request_for(self, interaction: discord.Interaction, text: str) -> ChatRequest:
+        """The neutral request for ``text`` typed or pressed in ``interaction``."""
+        return ChatRequest(
+            text=text,
+            platform=PLATFORM,
+            channel_id=str(interaction.channel_id),
+            user_id=str(interaction.user.id),
+            is_admin=self.is_admin(interaction.user, interaction.permissions),
+        )
+
+    async def answer(self, interaction: discord.Interaction, text: str, *, private=False) -> None:
+        """Defer at once (Discord wants an answer within 3 s), then edit in the router's reply."""
+        if not self.state.claim_event(f"{PLATFORM}:interaction:{interaction.id}"):
+            return
+        await interaction.response.defer(thinking=True, ephemeral=private)
+        reply = await self.ask(self.request_for(interaction, text))
+        rendered = render_reply(reply)
+        message = await interaction.edit_original_response(
+            content=rendered.content,
+            embeds=rendered.embeds,
+            view=make_view(rendered.buttons),
+            allowed_mentions=NO_MENTIONS,
+        )
+        self.remember(interaction.channel_id, message.id, reply)
+
+    async def press(self, interaction: discord.Interaction, command: str) -> None:
+        """A button runs its router command: the next page, similar papers, or 👍/👎 (answered
+        privately; the router records the vote with the answer's paper ids)."""
+        await self.answer(interaction, command, private=command.startswith("feedback "))
+
+    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
+        """👍/👎 reactions on one of our answers count as feedback on its papers."""
+        value = REACTIONS.get(str(event.emoji))
+        if value is None or (self.user is not None and event.user_id == self.user.id):
+            return
+        channel, message, user = str(event.channel_id), str(event.message_id), str(event.user_id)
+        if self.state.record_feedback(PLATFORM, channel, message, user, value):
+            log.info("feedback %+d on message %s", value, message)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """``@Paperboy <question>`` in a channel, or any DM, gets exactly one reply."""
+        me = self.user
+        if me is None or message.author.bot:
+            return
+        if message.guild is not None and me.id not in {u.id for u in message.mentions}:
+            return
+        if not self.state.claim_event(f"{PLATFORM}:message:{message.id}"):
+            return
+        text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip() or "help"
+        permissions = (
+            message.channel.permissions_for(message.author)  # type: ignore[union-attr, arg-type]
+            if isinstance(message.author, discord.Member)
+            else discord.Permissions.none()
+        )
+        request = ChatRequest(
+            text=text,
+            platform=PLATFORM,
+            channel_id=str(message.channel.id),
+            user_id=str(message.author.id),
+            is_admin=self.is_admin(message.author, permissions),
+        )
+        async with message.channel.typing():
+            reply = await self.ask(request)
+        rendered = render_reply(reply)
+        sent = await message.reply(**send_kwargs(rendered), mention_author=False)
+        self.remember(message.channel.id, sent.id, reply)
+
+    def remember(self, channel_id: int | None, message_id: int, reply: Reply) -> None:
+        """Record which papers a message showed, so 👍/👎 on it can be tied to them."""
+        ids = list(reply.paper_ids or (item.paper_id for item in reply.items))
+        if ids:
+            self.state.record_answer(PLATFORM, str(channel_id), str(message_id), ids)
+
+
+class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?s)(?P<command>.+)"):
+    """A button whose ``custom_id`` is the router command it runs, so it survives restarts."""
+
+    def __init__(self, spec: ButtonSpec) -> None:
+        style = BUTTON_STYLES.get(spec.kind, discord.ButtonStyle.secondary)
+        super().__init__(discord.ui.Button(label=spec.label, custom_id=spec.custom_id, style=style))
+        self.command = spec.custom_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+    ) -> CommandButton:
+        """Rebuild the button from a press on any message, even one sent before a restart."""
+        label = getattr(item, "label", None) or "…"
+        return cls(ButtonSpec(label=label, custom_id=match["command"], kind=""))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Hand the press to the bot."""
+        bot = interaction.client
+        if isinstance(bot, PaperboyBot):
+            await bot.press(interaction, self.command)
+
+
+def make_view(buttons: tuple[ButtonSpec, ...]) -> discord.ui.View | None:
+    """A persistent view (no timeout) with the buttons, five to a row; None when there are none."""
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for number, spec in enumerate(buttons):
+        button = CommandButton(spec)
+        button.item.row = number // 5
+        view.add_item(button)
+    return view
+
+
+def send_kwargs(rendered: DiscordMessage) -> dict[str, Any]:
+    """Keyword arguments for ``Messageable.send`` / ``Message.reply``."""
+    kwargs: dict[str, Any] = {
+        "content": rendered.content,
+        "embeds": rendered.embeds,
+        "allowed_mentions": NO_MENTIONS,
+    }
+    view = make_view(rendered.buttons)
+    if view is not None:
+        kwargs["view"] = view
+    return kwargs
+
+
+class PapersCog(commands.GroupCog, group_name="papers", group_description="Research papers"):
+    """``/papers ...``: each subcommand becomes router text."""
+
+    def __init__(self, bot: PaperboyBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="search", description="Find papers that answer a question")
+    @app_commands.describe(question="What you want to read about, e.g. fast FFT-based attention")
+    async def search(self, interaction: discord.Interaction, question: str) -> None:
+        await self.bot.answer(interaction, question)
+
+    @app_commands.command(name="similar", description="Papers similar to one paper")
+    @app_commands.describe(paper="An arXiv id (2105.03824) or URL")
+    async def similar(self, interaction: discord.Interaction, paper: str) -> None:
+        await self.bot.answer(interaction, f"similar {paper}")
+
+    @app_commands.command(name="digest", description="Today's trending papers for this channel")
+    async def digest(self, interaction: discord.Interaction) -> None:
+        await self.bot.answer(interaction, "digest")
+
+    @app_commands.command(name="subscribe", description="Daily digest of a topic in this channel")
+    @app_commands.describe(topic="e.g. diffusion models")
+    async def subscribe(self, interaction: discord.Interaction, topic: str) -> None:
+        await self.bot.answer(interaction, f"subscribe {topic}")
+
+    @app_commands.command(name="unsubscribe", description="Stop this channel's daily digest")
+    async def unsubscribe(self, interaction: discord.Interaction) -> None:
+        await self.bot.answer(interaction, "unsubscribe")
+
+    @app_commands.command(name="settings", description="Show or change this channel's digest")
+    @app_commands.describe(change="e.g. time 08:30, timezone Europe/Berlin, count 5")
+    async def settings(self, interaction: discord.Interaction, change: str | None = None) -> None:
+        await self.bot.answer(interaction, f"settings {change or ''}".strip(), private=True)
+
+    @app_commands.command(name="help", description="What Paperboy can do")
+    async def help(self, interaction: discord.Interaction) -> None:
+        await self.bot.answer(interaction, "help", private=True)
+
+
+class DiscordPoster:
+    """:class:`bot.posting.DigestPoster` for Discord: sends a Reply to a channel by id."""
+
+    platform = PLATFORM
+
+    def __init__(self, bot: PaperboyBot) -> None:
+        self.bot = bot
+
+    async def post(self, channel_id: str, reply: Reply) -> str:
+        """Send ``reply`` as embeds; discord.py waits out 429s. Returns the message id."""
+        channel = self.bot.get_partial_messageable(int(channel_id))
+        message = await channel.send(**send_kwargs(render_reply(reply)))
+        self.bot.remember(int(channel_id), message.id, reply)
+        return str(message.id)
+
+
+# ---- API base URL ---------------------------------------------------------------------------
+# discord.py builds every REST and interaction URL from the class attribute ``Route.BASE``.
+# Instead of changing it for the whole process, each bot rewrites its own routes: REST calls via
+# its HTTPClient instance, interaction/webhook calls via its webhook adapter (see ``start``).
+
+
+def make_rebaser(api_base_url: str):
+    """A function moving a Route onto ``api_base_url``; None when that is Discord's own API."""
+    base = api_base_url.rstrip("/")
+    if base == Route.BASE:
+        return None
+
+    def rebase(route: Route) -> Route:
+        if route.url.startswith(Route.BASE):
+            route.url = base + route.url[len(Route.BASE) :]
+        return route
+
+    return rebase
+
+
+def _rebase_http_client(http: HTTPClient, rebase) -> None:
+    original = http.request
+
+    async def request(route: Route, **kwargs: Any) -> Any:
+        return await original(rebase(route), **kwargs)
+
+    http.request = request  # type: ignore[method-assign]
+
+
+class _RebasedWebhookAdapter(AsyncWebhookAdapter):
+    def __init__(self, rebase) -> None:
+        super().__init__()
+        self._rebase = rebase
+
+    async def request(self, route: Route, session, **kwargs: Any) -> Any:  # type: ignore[override]
+        return await super().request(self._rebase(route), session, **kwargs)

@@ -1,0 +1,169 @@
+"""Paperboy's settings: defaults < config.toml (``PAPERBOY_CONFIG``) < ``PAPERBOY_*`` env vars.
+
+Nested values use ``__`` in env names, e.g. ``PAPERBOY_SLACK__BOT_TOKEN`` or
+``PAPERBOY_STORE__CHROMA_HOST``. Secrets are ``SecretStr`` so they never show up in logs or reprs.
+With no config at all Paperboy runs on an embedded Chroma store under ``./.paperboy``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "PAPERBOY_CONFIG"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class StoreSettings(BaseModel):
+    """Where papers live: embedded Chroma in the data dir, or a Chroma server when a host is set."""
+
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    chroma_ssl: bool = False
+    collection: str = "papers"
+
+
+class EmbeddingSettings(BaseModel):
+    """The sentence-transformers model: ``bundled`` (all-MiniLM-L6-v2), a model name or a path."""
+
+    model: str = "bundled"
+    batch_size: int = Field(64, ge=1)
+
+
+class SearchSettings(BaseModel):
+    """Defaults for answers."""
+
+    results_per_page: int = Field(5, ge=1, le=20)
+    mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+
+
+class SlackSettings(BaseModel):
+    """The Slack app: Socket Mode (default, no public URL) or HTTP mode (Events API)."""
+
+    mode: Literal["socket", "http"] = "socket"
+    bot_token: SecretStr | None = None
+    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    http_host: str = "0.0.0.0"
+    http_port: int = 3000
+    api_base_url: str = "https://slack.com/api/"
+    admin_user_ids: list[str] = Field(default_factory=list)
+
+
+class DiscordSettings(BaseModel):
+    """The Discord bot: token, guilds to sync commands to (empty = global), admin role."""
+
+    token: SecretStr | None = None
+    guild_ids: list[int] = Field(default_factory=list)
+    admin_role: str | None = None
+    api_base_url: str = "https://discord.com/api/v10"
+
+
+class ChannelPlan(BaseModel):
+    """One channel's daily digest plan."""
+
+    name: str
+    platform: Literal["slack", "discord", "cli"]
+    channel_id: str
+    time: str = "09:00"
+    timezone: str = "UTC"
+    days: list[str] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
+    count: int = Field(5, ge=1, le=20)
+    topic: str = ""
+    min_upvotes: int = Field(0, ge=0)
+    exclude_keywords: list[str] = Field(default_factory=list)
+
+    @field_validator("days")
+    @classmethod
+    def _known_days(cls, days: list[str]) -> list[str]:
+        lowered = [d.strip().lower()[:3] for d in days]
+        unknown = [d for d in lowered if d not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"unknown day(s) {unknown}; use {', '.join(WEEKDAYS)}")
+        return lowered
+
+    @field_validator("time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        hour, _, minute = value.partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ValueError(f"time must be HH:MM, got {value!r}")
+        return f"{int(hour):02d}:{int(minute):02d}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(value)  # raises a clear error for unknown zones
+        return value
+
+
+class DigestSettings(BaseModel):
+    """Digest behaviour shared by every channel."""
+
+    quiet_day_message: bool = True
+    grace_hours: float = Field(6.0, ge=0)
+    plans: list[ChannelPlan] = Field(default_factory=list)
+
+
+class SchedulerSettings(BaseModel):
+    """Periodic ingest before digests."""
+
+    hf_refresh_cron: str = "15 */2 * * *"
+    hf_api_base_url: str = "https://huggingface.co"
+    arxiv_categories: list[str] = Field(default_factory=list)
+    arxiv_api_url: str = "http://export.arxiv.org/api/query"
+    run_in_bot: bool = True
+
+
+class Settings(BaseSettings):
+    """All of Paperboy's settings. Built once at start-up and passed to constructors."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PAPERBOY_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    data_dir: Path = Path(".paperboy")
+    demo_corpus: bool = True
+    log_level: str = "INFO"
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Order of precedence: constructor > env > config.toml > defaults."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_path = os.environ.get(CONFIG_ENV)
+        if config_path:
+            path = Path(config_path)
+            if not path.is_file():
+                raise FileNotFoundError(f"{CONFIG_ENV} points at {path}, which is not a file")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def state_path(self) -> Path:
+        """The SQLite database holding bot state and the digest ledger."""
+        return self.data_dir / "state.sqlite3"

@@ -1,0 +1,104 @@
+"""An in-memory catalogue of every paper's filterable fields, for fast date/author filters.
+
+Chroma's ``where`` filter costs ~200 ms at 100k papers; numpy masks over these arrays cost well
+under a millisecond, so filters are applied here and Chroma is asked only for vectors.
+The catalogue also caches vectors fetched for filtered (exact) scoring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+_NO_DAY = -1
+
+
+def _ordinal(value: Any) -> int:
+    if not isinstance(value, int) or value <= 0:
+        return _NO_DAY
+    return date(value // 10000, value // 100 % 100, value % 100).toordinal()
+
+
+@dataclass
+class Catalogue:
+    """Filterable fields of all papers, aligned by position."""
+
+    ids: list[str]
+    day: np.ndarray  # effective date ordinal: published, else list day; -1 when unknown
+    list_day: np.ndarray  # HF list day ordinal or -1
+    upvotes: np.ndarray  # -1 when unknown
+    authors: list[str]  # lower-cased "; "-joined names
+    revision: int = 0
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def from_records(
+        cls, records: Iterable[tuple[str, dict[str, Any]]], revision: int
+    ) -> Catalogue:
+        """Build from (id, chroma metadata) pairs."""
+        ids: list[str] = []
+        day: list[int] = []
+        list_day: list[int] = []
+        upvotes: list[int] = []
+        authors: list[str] = []
+        for pid, meta in records:
+            ids.append(pid)
+            published = _ordinal(meta.get("published"))
+            listed = _ordinal(meta.get("list_date"))
+            day.append(published if published != _NO_DAY else listed)
+            list_day.append(listed)
+            upvotes.append(int(meta.get("upvotes", -1)))
+            authors.append(str(meta.get("authors", "")).lower())
+        return cls(
+            ids=ids,
+            day=np.asarray(day, dtype=np.int64),
+            list_day=np.asarray(list_day, dtype=np.int64),
+            upvotes=np.asarray(upvotes, dtype=np.int64),
+            authors=authors,
+            revision=revision,
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def mask(
+        self, since: date | None = None, until: date | None = None, author: str | None = None
+    ) -> np.ndarray | None:
+        """Boolean mask of papers passing the filters, or None when there is no filter."""
+        if since is None and until is None and not author:
+            return None
+        keep = np.ones(len(self.ids), dtype=bool)
+        if since is not None:
+            keep &= self.day >= since.toordinal()
+        if until is not None:
+            keep &= (self.day <= until.toordinal()) & (self.day != _NO_DAY)
+        if author:
+            needle = author.lower().strip()
+            keep &= np.fromiter((needle in a for a in self.authors), bool, len(self.authors))
+        return keep
+
+    def ids_where(self, keep: np.ndarray) -> list[str]:
+        """Ids selected by a mask."""
+        return [self.ids[i] for i in np.flatnonzero(keep)]
+
+    def newest_first(self, keep: np.ndarray | None) -> list[str]:
+        """Ids (optionally masked) sorted by date, newest first, unknown dates last."""
+        positions = np.arange(len(self.ids)) if keep is None else np.flatnonzero(keep)
+        order = positions[np.argsort(-self.day[positions], kind="stable")]
+        return [self.ids[i] for i in order]
+
+    def listed_between(self, since: date, until: date) -> list[str]:
+        """Ids whose HF list day (or, without one, publication day) is in [since, until]."""
+        effective = np.where(self.list_day != _NO_DAY, self.list_day, self.day)
+        keep = (effective >= since.toordinal()) & (effective <= until.toordinal())
+        return self.ids_where(keep)
+
+    def latest_list_day(self) -> date | None:
+        """The most recent HF list day known, or None."""
+        if not len(self.ids) or self.list_day.max() == _NO_DAY:
+            return None
+        return date.fromordinal(int(self.list_day.max()))

@@ -1,0 +1,214 @@
+"""PaperIndex: the retrieval core's public face (ingest, search, similar, digest look-ups).
+
+One Chroma collection plus a BM25 index and an in-memory catalogue kept in step with it. When
+the store's revision moves (an ingest here or in another process sharing a Chroma server), the
+catalogue and the lexical index are rebuilt on the next call.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from retrieval import ingest as pipeline
+from retrieval.catalogue import Catalogue
+from retrieval.embed import Embedder
+from retrieval.lexical import LexicalIndex
+from retrieval.models import Hit, IngestReport, Paper, ParseProblem, SearchQuery, SearchResult
+from retrieval.ranking import order_candidates
+from retrieval.search import Candidates, HybridSearch, Mode
+from retrieval.snippets import best_sentences, first_sentence
+from retrieval.store import PaperStore, paper_from_record
+
+log = logging.getLogger(__name__)
+CANDIDATES = 100
+
+
+class UnknownPaper(LookupError):
+    """A "similar to" paper id that is not in the store."""
+
+
+class PaperIndex:
+    """Ingest and search papers. Thread-safe for concurrent searches."""
+
+    def __init__(self, store: PaperStore, embedder: Embedder, lexical_dir: Path) -> None:
+        self.store = store
+        self.embedder = embedder
+        self._lexical_dir = lexical_dir
+        self._lock = threading.RLock()
+        self._catalogue: Catalogue | None = None
+        self._lexical: LexicalIndex | None = None
+        self._search = HybridSearch(store, self.catalogue, self.lexical)
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path,
+        embedder: Embedder,
+        collection: str = "papers",
+        chroma_host: str | None = None,
+        chroma_port: int = 8000,
+    ) -> PaperIndex:
+        """Embedded store under ``data_dir/chroma`` or a Chroma server when ``chroma_host`` is set.
+        The BM25 index always lives in ``data_dir/lexical/<collection>``."""
+        if chroma_host:
+            store = PaperStore.remote(chroma_host, chroma_port, collection)
+        else:
+            store = PaperStore.embedded(data_dir / "chroma", collection)
+        return cls(store, embedder, data_dir / "lexical" / collection)
+
+    # ----- keeping derived indexes in step -------------------------------------------------
+    def refresh(self, force: bool = False) -> None:
+        """Rebuild the catalogue and BM25 index if the store changed since they were built."""
+        with self._lock:
+            revision = self.store.revision()
+            if not force and self._catalogue is not None and self._catalogue.revision == revision:
+                return
+            lexical = None if force else LexicalIndex.load(self._lexical_dir)
+            records = [(pid, meta, doc) for pid, meta, doc, _ in self.store.iter_records()]
+            catalogue = Catalogue.from_records(((p, m) for p, m, _ in records), revision)
+            ids = [pid for pid, _, _ in records]
+            if lexical is None or lexical.revision != revision or lexical.ids != ids:
+                texts = [f"{m.get('title', '')}. {d or ''}" for _, m, d in records]
+                lexical = LexicalIndex.build(ids, texts, revision)
+                lexical.save(self._lexical_dir)
+            self._catalogue, self._lexical = catalogue, lexical
+
+    def catalogue(self) -> Catalogue:
+        """The current catalogue (refreshed if stale)."""
+        self.refresh()
+        assert self._catalogue is not None
+        return self._catalogue
+
+    def lexical(self) -> LexicalIndex:
+        """The current BM25 index (refreshed if stale)."""
+        self.refresh()
+        assert self._lexical is not None
+        return self._lexical
+
+    # ----- writing -------------------------------------------------------------------------
+    def ingest(
+        self,
+        papers: Iterable[Paper],
+        problems: Iterable[ParseProblem] = (),
+        progress: pipeline.Progress | None = None,
+    ) -> IngestReport:
+        """Add or update papers (see :func:`retrieval.ingest.ingest`), then refresh indexes."""
+        with self._lock:
+            report = pipeline.ingest(self.store, self.embedder, papers, problems, progress)
+            self.refresh()
+        return report
+
+    # ----- reading -------------------------------------------------------------------------
+    def count(self) -> int:
+        """Number of papers in the store."""
+        return self.store.count()
+
+    def get(self, paper_id: str) -> Paper | None:
+        """One paper by id."""
+        return self.store.get_many([paper_id]).get(paper_id)
+
+    def latest_list_date(self) -> date | None:
+        """The most recent Hugging Face daily list day in the store."""
+        return self.catalogue().latest_list_day()
+
+    def papers_between(self, since: date, until: date) -> list[Paper]:
+        """Papers whose list day (or publication day) is within [since, until]."""
+        ids = self.catalogue().listed_between(since, until)
+        found = self.store.get_many(ids)
+        return [found[pid] for pid in ids if pid in found]
+
+    def topic_scores(self, topic: str, paper_ids: Sequence[str]) -> dict[str, float]:
+        """Cosine similarity (clipped to 0..1) between a topic text and each paper."""
+        if not paper_ids:
+            return {}
+        vector = self.embedder.encode([topic])[0]
+        vectors = self.store.vectors(list(paper_ids))
+        return {pid: max(0.0, float(vec @ vector)) for pid, vec in vectors.items()}
+
+    def search(self, query: SearchQuery, mode: Mode = "hybrid", today: date | None = None):
+        """Answer a parsed question; ``query.similar_to`` turns it into a "similar papers" search."""
+        if query.similar_to:
+            return self.similar(query.similar_to, query.limit, query.offset, mode, query, today)
+        catalogue = self.catalogue()
+        keep = catalogue.mask(query.since, query.until, query.author)
+        depth = max(CANDIDATES, query.offset + query.limit * 3)
+        vector = None
+        if query.text.strip():
+            vector = self.embedder.encode([query.text])[0]
+            dense = self._search.dense(vector, depth, keep) if mode != "lexical" else Candidates([])
+            lexical = (
+                self._search.lexical(query.text, depth, keep) if mode != "dense" else Candidates([])
+            )
+            fused = self._search.fuse(dense, lexical, mode)
+        else:
+            fused = Candidates([(pid, 0.0) for pid in catalogue.newest_first(keep)[:depth]])
+        return self._page(query, fused, vector, today)
+
+    def similar(
+        self,
+        paper_id: str,
+        limit: int = 10,
+        offset: int = 0,
+        mode: Mode = "hybrid",
+        query: SearchQuery | None = None,
+        today: date | None = None,
+    ) -> SearchResult:
+        """Papers like ``paper_id`` (query by example); the paper itself is excluded."""
+        query = query or SearchQuery(similar_to=paper_id, limit=limit, offset=offset)
+        anchor = self.get(paper_id)
+        vectors = self.store.vectors([paper_id])
+        if anchor is None or paper_id not in vectors:
+            raise UnknownPaper(paper_id)
+        keep = self.catalogue().mask(query.since, query.until, query.author)
+        depth = max(CANDIDATES, offset + limit * 3) + 1
+        vector = vectors[paper_id]
+        dense = self._search.dense(vector, depth, keep) if mode != "lexical" else Candidates([])
+        lexical = (
+            self._search.lexical(anchor.text, depth, keep) if mode != "dense" else Candidates([])
+        )
+        fused = self._search.fuse(dense, lexical, mode)
+        fused = Candidates([(pid, s) for pid, s in fused.ranked if pid != paper_id])
+        result = self._page(query, fused, vector, today, snippet_text=anchor.title)
+        return SearchResult(result.query, result.hits, result.total_candidates, anchor)
+
+    def _page(
+        self,
+        query: SearchQuery,
+        fused: Candidates,
+        vector: np.ndarray | None,
+        today: date | None,
+        snippet_text: str | None = None,
+    ) -> SearchResult:
+        ranked = fused.ranked
+        papers: dict[str, Paper] = {}
+        if query.order != "relevance":
+            papers = self.store.get_many([pid for pid, _ in ranked])
+            ranked = order_candidates(ranked, papers, query.order, today or date.today())
+        page = ranked[query.offset : query.offset + query.limit]
+        missing = [pid for pid, _ in page if pid not in papers]
+        papers.update(self.store.get_many(missing))
+        page = [(pid, score) for pid, score in page if pid in papers]
+        abstracts = [papers[pid].abstract for pid, _ in page]
+        if vector is not None and abstracts:
+            text = snippet_text if snippet_text is not None else query.text
+            snippets = best_sentences(self.embedder, text, vector, abstracts)
+        else:
+            snippets = [first_sentence(a) for a in abstracts]
+        hits = tuple(
+            Hit(papers[pid], score, snippet, rank)
+            for rank, ((pid, score), snippet) in enumerate(
+                zip(page, snippets, strict=True), start=query.offset + 1
+            )
+        )
+        return SearchResult(query, hits, len(ranked))
+
+
+def all_papers(store: PaperStore) -> list[Paper]:
+    """Every paper in a store (for exports and migrations)."""
+    return [paper_from_record(pid, meta, doc) for pid, meta, doc, _ in store.iter_records()]

@@ -1,0 +1,98 @@
+"""The ingest pipeline: dedupe by id, embed only new or changed text, update the rest in place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields, replace
+
+from retrieval.embed import Embedder
+from retrieval.models import IngestReport, Paper, ParseProblem
+from retrieval.store import PaperStore, paper_from_record, paper_metadata
+
+Progress = Callable[[int, int], None]
+EMBED_BATCH = 256
+
+
+def dedupe(papers: Iterable[Paper]) -> list[Paper]:
+    """One paper per id; a later record wins but keeps earlier popularity/list data it lacks."""
+    by_id: dict[str, Paper] = {}
+    for paper in papers:
+        previous = by_id.get(paper.id)
+        by_id[paper.id] = merge(previous, paper) if previous else paper
+    return list(by_id.values())
+
+
+def merge(old: Paper, new: Paper) -> Paper:
+    """``new`` with the fields it leaves empty filled from ``old`` (e.g. upvotes from HF)."""
+    missing = {
+        f.name: getattr(old, f.name)
+        for f in fields(Paper)
+        if getattr(new, f.name) in (None, "", ()) and getattr(old, f.name) not in (None, "", ())
+    }
+    return replace(new, **missing) if missing else new
+
+
+@dataclass
+class Plan:
+    """What an ingest has to do."""
+
+    embed: list[Paper]
+    added: int
+    metadata_only: list[Paper]
+    unchanged: int
+
+
+def plan_ingest(store: PaperStore, papers: list[Paper]) -> Plan:
+    """Compare papers with what the store holds: new/changed text is embedded, changed
+    metadata is updated, identical records are left alone."""
+    existing = store.metadata([p.id for p in papers])
+    embed: list[Paper] = []
+    metadata_only: list[Paper] = []
+    added = unchanged = 0
+    for paper in papers:
+        stored = existing.get(paper.id)
+        if stored is None:
+            embed.append(paper)
+            added += 1
+            continue
+        paper = merge(paper_from_record(paper.id, stored, paper.abstract), paper)
+        if stored.get("text_hash") != paper.text_hash:
+            embed.append(paper)
+        elif paper_metadata(paper) != stored:
+            metadata_only.append(paper)
+        else:
+            unchanged += 1
+    return Plan(embed, added, metadata_only, unchanged)
+
+
+def ingest(
+    store: PaperStore,
+    embedder: Embedder,
+    papers: Iterable[Paper],
+    problems: Iterable[ParseProblem] = (),
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Store ``papers``: embed new or changed text in batches (reporting progress), update
+    changed metadata without re-embedding. Idempotent: a second run changes nothing."""
+    unique = dedupe(papers)
+    plan = plan_ingest(store, unique)
+    total = len(plan.embed)
+    if progress:
+        progress(0, total)
+    for start in range(0, total, EMBED_BATCH):
+        batch = plan.embed[start : start + EMBED_BATCH]
+        store.upsert(batch, embedder.encode([p.text for p in batch]))
+        if progress:
+            progress(start + len(batch), total)
+    if plan.metadata_only:
+        store.update_metadata(plan.metadata_only)
+    if plan.embed or plan.metadata_only:
+        store.bump_revision()
+    return IngestReport(
+        seen=len(unique),
+        added=plan.added,
+        updated_text=total - plan.added,
+        updated_metadata=len(plan.metadata_only),
+        unchanged=plan.unchanged,
+        problems=tuple(problems),
+    )

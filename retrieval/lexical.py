@@ -1,0 +1,96 @@
+"""BM25 index (bm25s) over the same papers as the Chroma store, saved next to it.
+
+The index records the store revision it was built from; :class:`retrieval.index.PaperIndex`
+rebuilds it whenever the store has moved on (an ingest here or in another process).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+log = logging.getLogger(__name__)
+
+
+class LexicalIndex:
+    """BM25 over title + abstract with English stemming and stop words."""
+
+    def __init__(self, ids: list[str], retriever: bm25s.BM25 | None, revision: int) -> None:
+        self.ids = ids
+        self.revision = revision
+        self._retriever = retriever
+        self._stemmer = Stemmer.Stemmer("english")
+        self._position = {pid: i for i, pid in enumerate(ids)}
+
+    @classmethod
+    def build(cls, ids: Sequence[str], texts: Sequence[str], revision: int) -> LexicalIndex:
+        """Index ``texts`` (one per id)."""
+        stemmer = Stemmer.Stemmer("english")
+        if not ids:
+            return cls([], None, revision)
+        tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer, show_progress=False)
+        retriever = bm25s.BM25()
+        retriever.index(tokens, show_progress=False)
+        return cls(list(ids), retriever, revision)
+
+    def save(self, folder: Path) -> None:
+        """Write the index and its id list to ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        if self._retriever is not None:
+            self._retriever.save(str(folder / "bm25"))
+        (folder / "ids.json").write_text(json.dumps({"revision": self.revision, "ids": self.ids}))
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex | None:
+        """Load a saved index, or None if there is none (or it is unreadable)."""
+        meta = folder / "ids.json"
+        if not meta.is_file():
+            return None
+        try:
+            info = json.loads(meta.read_text())
+            retriever = bm25s.BM25.load(str(folder / "bm25")) if info["ids"] else None
+        except Exception as exc:  # a corrupt index is rebuilt, never fatal
+            log.warning("lexical index at %s unreadable (%s); it will be rebuilt", folder, exc)
+            return None
+        return cls(info["ids"], retriever, int(info["revision"]))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(
+        self, text: str, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """Top-k (id, BM25 score) for ``text``; ``allowed`` is a 0/1 mask over ``self.ids``."""
+        if self._retriever is None or not text.strip() or k <= 0:
+            return []
+        tokens = bm25s.tokenize(
+            [text], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False
+        )
+        if not tokens or not tokens[0]:
+            return []
+        vocab = self._retriever.vocab_dict
+        known = [t for t in tokens[0] if t in vocab]
+        if not known:
+            return []
+        k = min(k, len(self.ids))
+        docs, scores = self._retriever.retrieve(
+            [known], k=k, show_progress=False, weight_mask=allowed, n_threads=1
+        )
+        return [
+            (self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
+        ]
+
+    def mask(self, allowed_ids: set[str]) -> np.ndarray:
+        """A weight mask over this index's ids that keeps only ``allowed_ids``."""
+        out = np.zeros(len(self.ids), dtype=np.float32)
+        for pid in allowed_ids:
+            pos = self._position.get(pid)
+            if pos is not None:
+                out[pos] = 1.0
+        return out

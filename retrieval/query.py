@@ -1,0 +1,411 @@
+"""Question text -> :class:`SearchQuery`: free text plus the filters named in the question.
+
+Filters are read from the question's own words and those words are cut out of ``text`` so they
+do not pollute the dense/BM25 search:
+
+* dates, relative to ``today`` ("this week", "past 3 months", "since March 2024", "in 2025",
+  "between 2021 and 2022", ...), as inclusive ``since``/``until`` dates;
+* ``by <author>`` (1-4 words, stopping at a filter word; see ``_NOT_A_NAME`` for the words
+  after which "by" is ordinary English: "by using", "by the", "by means of", "by reducing");
+* ordering words ("trending", "popular", "hot" -> trending; "latest", "newest", "recent" -> newest);
+* an arXiv id or paper URL ("papers like 2105.03824", "similar to arxiv.org/abs/...") ->
+  ``similar_to`` with the version stripped.
+
+Nothing here raises on user input: dates that cannot be read, dates in the future and
+contradictions become human-readable ``notes``, and such words stay in ``text``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+
+from dateutil.parser import parserinfo
+from dateutil.relativedelta import relativedelta
+
+from retrieval.models import Order, SearchQuery, normalise_space, strip_arxiv_version
+
+MAX_CHARS = 2000
+_CUT = "\ue000"  # marks a removed span: neither a word nor white space, so names cannot cross it
+_B, _E = r"(?<![\w-])", r"(?![\w-])"  # word edges that also keep "one-hot", "on-device" whole
+_DAY = timedelta(days=1)
+Period = tuple[date, date]
+
+# --- arXiv ids and paper URLs ------------------------------------------------------------------
+_NEW_ID = r"(\d{2}(?:0[1-9]|1[0-2])\.\d{4,5})(?:v\d+)?"
+_OLD_ID = r"([a-z][a-z-]*(?:\.[A-Z]{2})?/\d{2}(?:0[1-9]|1[0-2])\d{3})(?:v\d+)?"
+_ID_IN_URL = re.compile(rf"(?<![\w.]){_NEW_ID}(?!\d)|(?<![\w.-]){_OLD_ID}(?!\d)")
+_URL = r"<?(?:https?://|www\.)\S+|(?<![\w.@])(?:[\w-]+\.)+(?:org|com|co|io|net|ai|edu)/\S*"
+_LIKE = (
+    r"(?:(?:papers?|articles?|more|something|anything|stuff|others?|ones?|work)\s+)?"
+    r"(?:similar\s+(?:papers?\s+)?to|related\s+to|like)\s*:?\s*"
+)
+_BARE_ID = (
+    rf"(?<![\w./-])(?i:arxiv:?\s*)?(?:{_NEW_ID.replace('(', '(?P<new>', 1)}(?![\w]|\.\d)"
+    rf"|{_OLD_ID.replace('(', '(?P<old>', 1)}(?!\d))"
+)
+_ID_RE = re.compile(rf"(?P<pre>{_B}(?i:{_LIKE}))?(?P<id>{_URL}|{_BARE_ID})")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --- dates: one table of terms, each with the period it names ---------------------------------
+_INFO = parserinfo()
+_MON = "(?:" + "|".join(sorted({n.lower() for ns in _INFO.MONTHS for n in ns}, key=len)[::-1])
+_MON += r")\.?"
+_FULL_MON = "(?:" + "|".join(ns[-1].lower() for ns in _INFO.MONTHS) + ")"
+_NUMBERS = "one two three four five six seven eight nine ten eleven twelve".split()  # noqa: SIM905
+_NUM = r"(\d{1,4}|" + "|".join(_NUMBERS) + ")"
+_UNIT = r"(day|week|month|year)s?"
+
+
+def _month(y: int, m: int) -> Period:
+    return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _year(y: int) -> Period:
+    return date(y, 1, 1), date(y, 12, 31)
+
+
+def _mon(name: str) -> int:
+    return _INFO.month(name.rstrip(".")) or 0
+
+
+def _rolling(n: str, unit: str, today: date) -> Period:
+    count = int(n) if n.isdigit() else _NUMBERS.index(n.lower()) + 1
+    return today - relativedelta(**{unit.lower() + "s": count}), today
+
+
+def _last_month(t: date) -> Period:
+    prev = t.replace(day=1) - _DAY
+    return _month(prev.year, prev.month)
+
+
+def _this_week(t: date) -> Period:
+    return t - timedelta(days=t.weekday()), t
+
+
+def _last_week(t: date) -> Period:
+    monday = t - timedelta(days=t.weekday())
+    return monday - timedelta(days=7), monday - _DAY
+
+
+def _latest_month(m: int, t: date) -> Period:
+    return _month(t.year if m <= t.month else t.year - 1, m)
+
+
+# (pattern, is a relative term that may stand alone, period(match, today))
+_TERMS: list[tuple[str, bool, Callable[[re.Match[str], date], Period]]] = [
+    (r"(\d{4})-(\d{1,2})-(\d{1,2})", False, lambda m, t: (d := date(*map(int, m.groups())), d)),
+    (r"(\d{4})-(\d{1,2})", False, lambda m, t: _month(int(m[1]), int(m[2]))),
+    (
+        rf"({_MON})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})",
+        False,
+        lambda m, t: (d := date(int(m[3]), _mon(m[1]), int(m[2])), d),
+    ),
+    (
+        rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MON}),?\s+(\d{{4}})",
+        False,
+        lambda m, t: (d := date(int(m[3]), _mon(m[2]), int(m[1])), d),
+    ),
+    (rf"({_MON}),?\s+(\d{{4}})", False, lambda m, t: _month(int(m[2]), _mon(m[1]))),
+    (r"((?:19|20)\d{2})", False, lambda m, t: _year(int(m[1]))),
+    (r"today", True, lambda m, t: (t, t)),
+    (r"now", False, lambda m, t: (t, t)),  # "until now", "from 2023 to now"; alone it is no date
+    (r"yesterday", True, lambda m, t: (t - _DAY, t - _DAY)),
+    (r"this\s+week", True, lambda m, t: _this_week(t)),
+    (r"(?:last|previous)\s+week", True, lambda m, t: _last_week(t)),
+    (r"this\s+month", True, lambda m, t: (t.replace(day=1), t)),
+    (r"(?:last|previous)\s+month", True, lambda m, t: _last_month(t)),
+    (r"this\s+year", True, lambda m, t: (t.replace(month=1, day=1), t)),
+    (r"(?:last|previous)\s+year", True, lambda m, t: _year(t.year - 1)),
+    (rf"(?:the\s+)?(?:past|last)\s+{_NUM}\s+{_UNIT}", True, lambda m, t: _rolling(m[1], m[2], t)),
+    (rf"(?:(?:the\s+)?past|the\s+last)\s+{_UNIT}", True, lambda m, t: _rolling("1", m[1], t)),
+    (rf"({_FULL_MON})", False, lambda m, t: _latest_month(_mon(m[1]), t)),
+]
+_TERM_RES = [(re.compile(p, re.I), fn) for p, _, fn in _TERMS]
+_ANY_TERM = "(?:" + "|".join(f"(?:{p})" for p, _, _ in _TERMS) + ")"
+_REL_TERM = "(?:" + "|".join(f"(?:{p})" for p, rel, _ in _TERMS if rel) + ")"
+# preposition -> how it turns a period into (since, until)
+_PREPS = {
+    **dict.fromkeys(["since", "starting", "starting from", "as of"], "since"),
+    "after": "after",
+    **dict.fromkeys(["before", "prior to"], "before"),
+    **dict.fromkeys(["until", "till", "up until"], "until"),
+    **dict.fromkeys(["in", "from", "during", "on", "over", "within", "for"], "in"),
+}
+_PREP = "|".join(p.replace(" ", r"\s+") for p in sorted(_PREPS, key=len, reverse=True))
+_DATE_RE = re.compile(
+    rf"{_B}(?:(?:from|between)\s+(?P<a>{_ANY_TERM})\s*(?:to|and|until|till|through|-|–)\s*"
+    rf"(?P<b>{_ANY_TERM})|(?P<prep>{_PREP})\s+(?P<t>{_ANY_TERM})|(?P<rel>{_REL_TERM}))"
+    r"(?:['’]s)?(?![\w%]|[./-]\d)",
+    re.I,
+)
+
+# --- ordering words (a group "w", when present, is the part that is cut out) -------------------
+_LEAD_NEW = r"^(?:(?:what|what['’]s|show|give|get|find|me|the|any|anything|some|is|are|there)\s+)*"
+_ORDER_RULES: list[tuple[re.Pattern[str], Order]] = [
+    (re.compile(p, re.I), order)
+    for p, order in [
+        (rf"{_B}(?:most\s+(?:upvoted|popular|liked|discussed)|trending|popular|upvoted|"
+         rf"hottest|hot)(?:\s+(?:in|on|for)(?=\s))?{_E}|🔥", "trending"),
+        (rf"{_B}(?:(?:sort(?:ed)?|order(?:ed)?)\s+by\s+(?:date|recency)|by\s+date|"
+         rf"newest(?:\s+first)?|latest|most\s+recent|recent(?:ly)?){_E}", "newest"),
+        (rf"{_B}(?:(?:sort(?:ed)?|order(?:ed)?)\s+by\s+relevance|most\s+relevant){_E}",
+         "relevance"),
+        (rf"{_LEAD_NEW}(?P<w>new(?:\s+(?:in|on|for|about))?){_E}", "newest"),
+        (rf"{_B}(?P<w>new)\s+(?=(?:papers?|preprints?|articles?|work|research)\b)", "newest"),
+        (rf"{_B}(?P<w>top)\s+(?=(?:papers?|preprints?|articles?)\b)", "trending"),
+    ]
+]  # fmt: skip
+_ORDER_RANK: dict[Order, int] = {"trending": 0, "newest": 1, "relevance": 2}
+
+# --- authors -----------------------------------------------------------------------------------
+_NAME_WORD = r"[^\W\d_](?:[\w'’-]*[^\W_])?\.?"
+_BY_RE = re.compile(
+    rf"{_B}(?:(?:authored|written)\s+)?by\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})",
+    re.I,
+)
+# "by" followed by one of these is ordinary English, not an author ("by using", "by the way").
+# Lower-case gerunds longer than four letters ("by reducing", "by adding") count too.
+_NOT_A_NAME = _words(
+    "the a an this that these those its their our his her my your means way using use default "
+    "design far hand itself themselves contrast comparison construction definition example "
+    "nature chance combining leveraging exploiting exploring which what how"
+)
+# a name stops before these words (filters, joins, filler)
+_AFTER_NAME = _words(
+    "since after before until till in on from between during about regarding with without and "
+    "or for that who which et published posted papers paper this last past today yesterday "
+    "newest latest recent trending popular please using"
+)
+_PARTICLES = _words("van von der den de del della di da du le la bin ibn al el dos das ten ter")
+
+# --- filler ------------------------------------------------------------------------------------
+_FILLER = re.compile(
+    rf"{_B}(?:show\s+me|search\s+for|look(?:ing)?\s+(?:for|up)|find(?:\s+me)?|give\s+me|please|"
+    rf"papers?|articles?|preprints?|publications?|any|about|on|from|published|posted|submitted|"
+    rf"et\s+al){_E}\.?",
+    re.I,
+)
+_LEADING = re.compile(
+    r"^(?:what\s+(?:are|is|were)|what['’]?s|which|are\s+there|is\s+there|can\s+you|could\s+you|"
+    r"i\s+want|i\s+need|i['’]?m\s+looking\s+for|get\s+me|the|some|me|anything|something|regarding)"
+    rf"{_E}\s*",
+    re.I,
+)
+_ORPHAN = re.compile(r"(?<!\S)[^\w\s]+(?!\S)")
+
+
+def find_arxiv_id(text: str) -> str | None:
+    """The first arXiv id in ``text`` (bare, ``arXiv:``-prefixed or inside a paper URL),
+    without its version suffix; ``None`` when there is none."""
+    for m in _ID_RE.finditer(_clean(text)):
+        found = _ids_of(m)
+        if found:
+            return found[0]
+    return None
+
+
+def parse_question(text: str, today: date, limit: int = 10) -> SearchQuery:
+    """Read a chat question into free text plus filters (dates, author, order, similar paper).
+
+    Never raises on user input; whatever was ignored or ambiguous is explained in ``notes``.
+    """
+    notes: list[str] = []
+    work = _clean(text)
+    if len(str(text or "")) > MAX_CHARS:
+        notes.append(f"The question was cut to its first {MAX_CHARS} characters.")
+    work, ids = _take_ids(work, notes)
+    work, since, until = _take_dates(work, today, notes)
+    work, order = _take_order(work, notes)
+    work, author = _take_author(work, notes)
+    if len(ids) > 1:
+        notes.append(f"Several paper ids were given; using the first, {ids[0]}.")
+    return SearchQuery(
+        text=_tidy(work),
+        since=since,
+        until=until,
+        author=author,
+        order=order,
+        similar_to=ids[0] if ids else None,
+        limit=limit,
+        notes=tuple(notes),
+    )
+
+
+def describe_filters(query: SearchQuery) -> str:
+    """A short phrase naming the query's filters, e.g. "since 2024-01-01, by Hinton, newest
+    first"; "" when there are none."""
+    parts = []
+    if query.similar_to:
+        parts.append(f"similar to {query.similar_to}")
+    if query.since and query.until:
+        parts.append(
+            f"on {query.since}"
+            if query.since == query.until
+            else f"from {query.since} to {query.until}"
+        )
+    elif query.since:
+        parts.append(f"since {query.since}")
+    elif query.until:
+        parts.append(f"until {query.until}")
+    if query.author:
+        parts.append(f"by {query.author}")
+    parts.append({"newest": "newest first", "trending": "trending first"}.get(query.order, ""))
+    return ", ".join(p for p in parts if p)
+
+
+def _clean(text: object) -> str:
+    """Cut to MAX_CHARS, turn control/format/private characters into spaces, squeeze spaces."""
+    raw = str(text or "")[:MAX_CHARS]
+    return normalise_space("".join(" " if unicodedata.category(c)[0] == "C" else c for c in raw))
+
+
+def _ids_of(m: re.Match[str]) -> list[str]:
+    if m["new"] or m["old"]:
+        found = [m["new"] or m["old"]]
+    else:  # a URL: any id inside it (Slack's "<url|label>" holds the same id twice)
+        found = [a or b for a, b in _ID_IN_URL.findall(m["id"])]
+    return [strip_arxiv_version(f) for f in dict.fromkeys(found)]
+
+
+def _take_ids(work: str, notes: list[str]) -> tuple[str, list[str]]:
+    ids: list[str] = []
+
+    def cut(m: re.Match[str]) -> str:
+        found = _ids_of(m)
+        if not found:
+            notes.append(f"No arXiv id found in {m['id']}; it was searched as text.")
+            return m[0]
+        ids.extend(i for i in found if i not in ids)
+        return f" {_CUT} "
+
+    return _ID_RE.sub(cut, work), ids
+
+
+def _take_order(work: str, notes: list[str]) -> tuple[str, Order]:
+    seen: list[Order] = []
+    for pattern, order in _ORDER_RULES:
+        m = pattern.search(work)
+        while m:
+            seen.append(order)
+            start, end = m.span("w") if "w" in pattern.groupindex else m.span()
+            work = f"{work[:start]} {_CUT} {work[end:]}"
+            m = pattern.search(work)
+    if not seen:
+        return work, "relevance"
+    order = min(seen, key=_ORDER_RANK.__getitem__)
+    if len(set(seen)) > 1:
+        notes.append(f"Several orderings were asked for; showing {order} first.")
+    return work, order
+
+
+def _period(term: str, today: date) -> Period:
+    for pattern, fn in _TERM_RES:
+        m = pattern.fullmatch(normalise_space(term))
+        if m:
+            return fn(m, today)
+    raise ValueError(term)
+
+
+def _span(m: re.Match[str], today: date) -> tuple[date | None, date | None]:
+    if m["a"]:
+        b_start, b_end = _period(m["b"], today)
+        if re.fullmatch(_FULL_MON, m["a"], re.I):  # "between March and May 2025": May's year
+            month = _mon(m["a"])
+            a_start, a_end = _month(b_start.year - (month > b_start.month), month)
+        else:
+            a_start, a_end = _period(m["a"], today)
+        return min(a_start, b_start), max(a_end, b_end)  # "from 2024 to 2021" reads as meant
+    if m["rel"]:
+        return _period(m["rel"], today)
+    start, end = _period(m["t"], today)
+    kind = _PREPS[" ".join(m["prep"].lower().split())]
+    return {
+        "since": (start, None),
+        "after": (end + _DAY, None),
+        "before": (None, start - _DAY),
+        "until": (None, end),
+        "in": (start, end),
+    }[kind]
+
+
+def _take_dates(work: str, today: date, notes: list[str]) -> tuple[str, date | None, date | None]:
+    sinces: list[date] = []
+    untils: list[date] = []
+
+    def cut(m: re.Match[str]) -> str:
+        phrase = m[0]
+        try:
+            since, until = _span(m, today)
+        except (ValueError, OverflowError):
+            notes.append(f"Could not read the date in '{phrase}', so it is not used as a filter.")
+            return phrase
+        if since and since > today:
+            notes.append(f"'{phrase}' is in the future, so it is not used as a date filter.")
+            return phrase
+        sinces.extend([since] if since else [])
+        untils.extend([until] if until else [])
+        return f" {_CUT} "
+
+    work = _DATE_RE.sub(cut, work)
+    since, until = max(sinces, default=None), min(untils, default=None)
+    if since and until and since > until:
+        notes.append("The dates asked for contradict each other, so no date filter is used.")
+        return work, None, None
+    return work, since, until
+
+
+def _name(words: list[str]) -> str | None:
+    first = words[0]
+    gerund = first.islower() and len(first) > 4 and first.endswith("ing")
+    if gerund or first.lower() in _NOT_A_NAME:
+        return None
+    capitalised = first[0].isupper()
+    taken: list[str] = []
+    for i, word in enumerate(words[:4]):
+        low = word.lower().rstrip(".")
+        if low in _AFTER_NAME:
+            break
+        if capitalised and i and not word[0].isupper():
+            nxt = words[i + 1] if i + 1 < len(words) else ""
+            if not (low in _PARTICLES and nxt[:1].isupper()):
+                break
+        taken.append(word)
+    if not taken:
+        return None
+    if len(taken[-1]) > 2:
+        taken[-1] = taken[-1].rstrip(".")
+    return " ".join(taken)
+
+
+def _authors(work: str, pos: int = 0) -> Iterator[tuple[int, int, str]]:
+    """(start, end, name) of each "by <name>" from ``pos`` on; matches may overlap."""
+    while m := _BY_RE.search(work, pos):
+        words = m["name"].split()
+        name = _name(words)
+        if name:
+            yield m.start(), m.start("name") + len(" ".join(words[: len(name.split())])), name
+        pos = m.start() + 1
+
+
+def _take_author(work: str, notes: list[str]) -> tuple[str, str | None]:
+    for start, end, name in _authors(work):
+        if next(_authors(work, end), None):
+            notes.append(f"Only one author can be searched at a time; using {name}.")
+        return f"{work[:start]} {_CUT} {work[end:]}", name
+    return work, None
+
+
+def _tidy(work: str) -> str:
+    text = _FILLER.sub(" ", work.replace(_CUT, " "))
+    text = normalise_space(_ORPHAN.sub(" ", text))
+    while (m := _LEADING.match(text)) and m.end():
+        text = text[m.end() :]
+    return text.strip(" ?!.,;:-–—")

@@ -1,0 +1,220 @@
+"""PaperStore: papers, their vectors and metadata in one Chroma collection.
+
+Embedded (a persistent directory) by default, or a Chroma server (``chroma run``) when a host is
+given: the rest of the code cannot tell the difference. Chroma's own embedding function is never
+used (it would download a model); vectors always come from our :mod:`retrieval.embed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.models import Paper
+
+_NONE_INT = -1
+_PAGE = 2000
+REVISION_KEY = "paperboy_revision"
+
+
+class StoreUnavailable(RuntimeError):
+    """The Chroma store cannot be reached or opened."""
+
+
+def _day_int(day: date | None) -> int:
+    return day.year * 10000 + day.month * 100 + day.day if day else _NONE_INT
+
+
+def _int_day(value: Any) -> date | None:
+    if not isinstance(value, int) or value <= 0:
+        return None
+    return date(value // 10000, value // 100 % 100, value % 100)
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None or value == _NONE_INT else int(value)
+
+
+def paper_metadata(paper: Paper) -> dict[str, Any]:
+    """Chroma metadata for a paper (Chroma forbids None, so absent numbers are -1)."""
+    return {
+        "title": paper.title,
+        "url": paper.url,
+        "authors": "; ".join(paper.authors),
+        "published": _day_int(paper.published),
+        "list_date": _day_int(paper.list_date),
+        "upvotes": _NONE_INT if paper.upvotes is None else paper.upvotes,
+        "comments": _NONE_INT if paper.comments is None else paper.comments,
+        "github_stars": _NONE_INT if paper.github_stars is None else paper.github_stars,
+        "ai_summary": paper.ai_summary,
+        "source": paper.source,
+        "text_hash": paper.text_hash,
+    }
+
+
+def paper_from_record(paper_id: str, meta: dict[str, Any], document: str | None) -> Paper:
+    """Rebuild a Paper from a Chroma record (document = abstract)."""
+    authors = tuple(a for a in str(meta.get("authors", "")).split("; ") if a)
+    return Paper(
+        id=paper_id,
+        title=str(meta.get("title", "")),
+        abstract=document or "",
+        url=str(meta.get("url", "")),
+        authors=authors,
+        published=_int_day(meta.get("published")),
+        upvotes=_opt_int(meta.get("upvotes")),
+        comments=_opt_int(meta.get("comments")),
+        github_stars=_opt_int(meta.get("github_stars")),
+        ai_summary=str(meta.get("ai_summary", "")),
+        list_date=_int_day(meta.get("list_date")),
+        source=str(meta.get("source", "")),
+    )
+
+
+class PaperStore:
+    """One Chroma collection holding every paper (document = abstract, metadata, vector)."""
+
+    def __init__(self, client: Any, collection: str = "papers") -> None:
+        self._client = client
+        self.collection_name = collection
+        try:
+            self._col = client.get_or_create_collection(
+                collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+        except Exception as exc:  # chromadb raises many types for connection problems
+            raise StoreUnavailable(f"cannot open Chroma collection {collection!r}: {exc}") from exc
+
+    @classmethod
+    def embedded(cls, path: Path, collection: str = "papers") -> PaperStore:
+        """A store in a local directory (Chroma's PersistentClient)."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        path.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        return cls(client, collection)
+
+    @classmethod
+    def remote(cls, host: str, port: int, collection: str = "papers", ssl: bool = False):
+        """A store on a Chroma server started with ``chroma run``."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        try:
+            client = chromadb.HttpClient(
+                host=host, port=port, ssl=ssl, settings=ChromaSettings(anonymized_telemetry=False)
+            )
+        except Exception as exc:
+            raise StoreUnavailable(f"cannot reach Chroma at {host}:{port}: {exc}") from exc
+        return cls(client, collection)
+
+    def heartbeat(self) -> bool:
+        """True when the Chroma backend answers."""
+        try:
+            self._client.heartbeat()
+            return True
+        except Exception:
+            return False
+
+    def count(self) -> int:
+        """Number of papers stored."""
+        return self._col.count()
+
+    def revision(self) -> int:
+        """A counter bumped on every write, so other processes know to refresh caches."""
+        self._col = self._client.get_collection(self.collection_name, embedding_function=None)
+        return int((self._col.metadata or {}).get(REVISION_KEY, 0))
+
+    def bump_revision(self) -> int:
+        """Increase the revision after a write; returns the new value."""
+        new = self.revision() + 1
+        self._col.modify(metadata={REVISION_KEY: new})
+        return new
+
+    def upsert(self, papers: Sequence[Paper], vectors: np.ndarray) -> None:
+        """Insert or replace papers with their vectors."""
+        for start in range(0, len(papers), _PAGE):
+            chunk = papers[start : start + _PAGE]
+            self._col.upsert(
+                ids=[p.id for p in chunk],
+                embeddings=vectors[start : start + _PAGE],
+                metadatas=[paper_metadata(p) for p in chunk],
+                documents=[p.abstract for p in chunk],
+            )
+
+    def update_metadata(self, papers: Sequence[Paper]) -> None:
+        """Update metadata (upvotes, comments, ...) of papers whose text did not change."""
+        for start in range(0, len(papers), _PAGE):
+            chunk = papers[start : start + _PAGE]
+            self._col.update(
+                ids=[p.id for p in chunk], metadatas=[paper_metadata(p) for p in chunk]
+            )
+
+    def metadata(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Raw metadata of the given ids that exist."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), _PAGE):
+            got = self._col.get(ids=list(ids[start : start + _PAGE]), include=["metadatas"])
+            found.update(zip(got["ids"], got["metadatas"], strict=True))
+        return found
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Paper]:
+        """Papers by id (missing ids are absent from the result)."""
+        if not ids:
+            return {}
+        got = self._col.get(ids=list(ids), include=["metadatas", "documents"])
+        return {
+            pid: paper_from_record(pid, meta, doc)
+            for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
+        }
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by id."""
+        out: dict[str, np.ndarray] = {}
+        for start in range(0, len(ids), _PAGE):
+            got = self._col.get(ids=list(ids[start : start + _PAGE]), include=["embeddings"])
+            out.update(zip(got["ids"], np.asarray(got["embeddings"], np.float32), strict=True))
+        return out
+
+    def iter_records(
+        self, with_documents: bool = True, with_vectors: bool = False
+    ) -> Iterator[tuple[str, dict[str, Any], str | None, np.ndarray | None]]:
+        """Every stored record, page by page: (id, metadata, abstract, vector)."""
+        include = ["metadatas"] + (["documents"] if with_documents else [])
+        include += ["embeddings"] if with_vectors else []
+        offset = 0
+        while True:
+            got = self._col.get(include=include, limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            docs = got.get("documents") if with_documents else None
+            vecs = got.get("embeddings") if with_vectors else None
+            for i, pid in enumerate(got["ids"]):
+                yield (
+                    pid,
+                    got["metadatas"][i],
+                    docs[i] if docs is not None else None,
+                    np.asarray(vecs[i], np.float32) if vecs is not None else None,
+                )
+            offset += len(got["ids"])
+
+    def nearest(
+        self, vector: np.ndarray, k: int, ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Top-k (id, cosine similarity) by the HNSW index, optionally among ``ids`` only."""
+        total = self.count()
+        if total == 0 or k <= 0:
+            return []
+        got = self._col.query(
+            query_embeddings=vector.reshape(1, -1),
+            n_results=min(k, total),
+            ids=list(ids) if ids is not None else None,
+            include=["distances"],
+        )
+        return [(pid, 1.0 - dist) for pid, dist in zip(got["ids"][0], got["distances"][0], strict=True)]

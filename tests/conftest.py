@@ -1,0 +1,62 @@
+"""Shared fixtures: one real embedding model and one real demo-corpus index per test session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The recorded real data beside the checkout (../shared/data)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not beside the checkout")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real bundled all-MiniLM-L6-v2, loaded once."""
+    from retrieval.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def demo_index_dir(tmp_path_factory, embedder) -> Path:
+    """A data dir whose embedded store holds the bundled demo corpus (embedded once)."""
+    from bot.app import ensure_corpus
+    from retrieval.index import PaperIndex
+
+    data_dir = tmp_path_factory.mktemp("demo-index")
+    index = PaperIndex.open(data_dir, embedder)
+    ensure_corpus(index)
+    return data_dir
+
+
+@pytest.fixture
+def demo_index(demo_index_dir, embedder, tmp_path):
+    """A private copy of the demo index (tests may write to it)."""
+    from retrieval.index import PaperIndex
+
+    copy = tmp_path / "data"
+    shutil.copytree(demo_index_dir, copy)
+    return PaperIndex.open(copy, embedder)
+
+
+@pytest.fixture(scope="session")
+def shared_demo_index(demo_index_dir, embedder):
+    """The demo index itself, read-only use."""
+    from retrieval.index import PaperIndex
+
+    return PaperIndex.open(demo_index_dir, embedder)

@@ -1,0 +1,129 @@
+"""The digest ledger: one claim per channel and day, across connections, threads and restarts."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import date
+
+from bot.ledger import DigestLedger
+from bot.settings import ChannelPlan
+from bot.state import BotState
+
+DAY = date(2026, 8, 19)
+
+
+class Clock:
+    def __init__(self, t: float = 1_787_000_000.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_only_the_first_claim_wins_and_a_sent_row_is_final(tmp_path):
+    ledger = DigestLedger(tmp_path / "state.sqlite3")
+    assert ledger.claim("slack", "C1", DAY, "ml", ["a", "b"])
+    assert not ledger.claim("slack", "C1", DAY, "ml", ["c"])
+    ledger.mark_sent("slack", "C1", DAY, "1234.5678")
+    assert not ledger.claim("slack", "C1", DAY, "ml", ["c"])
+    entry = ledger.entry("slack", "C1", DAY)
+    assert (entry.status, entry.message_id, entry.paper_ids) == ("sent", "1234.5678", ("a", "b"))
+    assert ledger.claim("slack", "C2", DAY, "ml", ["a"]), "another channel is independent"
+    assert ledger.claim("discord", "C1", DAY, "ml", ["a"]), "another platform is independent"
+
+
+def test_ledger_shares_the_bot_state_file(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    state = BotState(path)
+    ledger = DigestLedger(path)
+    assert state.claim_event("evt-1")
+    assert ledger.claim("slack", "C1", DAY, "ml", ["a"])
+    reopened = DigestLedger(path)
+    assert reopened.entry("slack", "C1", DAY).status == "pending"
+    state.close()
+
+
+def test_failed_posts_may_be_claimed_again_up_to_max_attempts(tmp_path):
+    ledger = DigestLedger(tmp_path / "s.db", max_attempts=2)
+    assert ledger.claim("slack", "C1", DAY, "ml", ["a"])
+    ledger.mark_failed("slack", "C1", DAY, "HTTP 500")
+    assert ledger.sent_paper_ids("slack", "C1") == set(), "a failed post delivered nothing"
+    assert ledger.claim("slack", "C1", DAY, "ml", ["a"])
+    ledger.mark_failed("slack", "C1", DAY, "HTTP 500")
+    assert not ledger.claim("slack", "C1", DAY, "ml", ["a"])
+    entry = ledger.entry("slack", "C1", DAY)
+    assert (entry.status, entry.attempts, entry.note) == ("failed", 2, "HTTP 500")
+
+
+def test_reconcile_marks_only_stale_pending_rows_unknown_and_logs_them(tmp_path, caplog):
+    clock = Clock()
+    ledger = DigestLedger(tmp_path / "s.db", pending_timeout_s=600, clock=clock)
+    ledger.claim("slack", "C1", DAY, "ml", ["a", "b"])
+    clock.t += 300
+    ledger.claim("slack", "C2", DAY, "ml", ["c"])
+    assert ledger.reconcile() == []
+    clock.t += 400
+    with caplog.at_level(logging.WARNING, logger="bot.ledger"):
+        stale = ledger.reconcile()
+    assert [(e.channel_id, e.status) for e in stale] == [("C1", "pending")]
+    assert ledger.entry("slack", "C1", DAY).status == "unknown"
+    assert ledger.entry("slack", "C2", DAY).status == "pending"
+    assert "never confirmed" in caplog.text
+    assert not ledger.claim("slack", "C1", DAY, "ml", ["x"]), "unknown is never re-sent"
+    assert ledger.sent_paper_ids("slack", "C1") == {"a", "b"}, "unknown papers count as received"
+
+
+def test_sent_paper_ids_can_leave_out_one_day(tmp_path):
+    ledger = DigestLedger(tmp_path / "s.db")
+    other = date(2026, 8, 18)
+    ledger.claim("slack", "C1", other, "ml", ["a"])
+    ledger.mark_sent("slack", "C1", other, "m1")
+    ledger.claim("slack", "C1", DAY, "ml", ["b"])
+    assert ledger.sent_paper_ids("slack", "C1") == {"a", "b"}
+    assert ledger.sent_paper_ids("slack", "C1", exclude_day=DAY) == {"a"}
+    assert ledger.record("slack", "C1", date(2026, 8, 20), "ml", "skipped", "missed")
+    assert not ledger.record("slack", "C1", date(2026, 8, 20), "ml", "skipped", "again")
+
+
+def test_concurrent_claims_from_many_connections_have_one_winner(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    DigestLedger(path).close()
+    barrier = threading.Barrier(8)
+    wins: list[bool] = []
+
+    def contender() -> None:
+        ledger = DigestLedger(path)
+        barrier.wait()
+        wins.append(ledger.claim("discord", "42", DAY, "ml", ["a"]))
+        ledger.close()
+
+    threads = [threading.Thread(target=contender) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(wins) == [False] * 7 + [True]
+
+
+def test_plan_overrides_round_trip_and_unsubscribe(tmp_path):
+    ledger = DigestLedger(tmp_path / "s.db")
+    plan = ChannelPlan(name="ml", platform="slack", channel_id="C1", topic="speech", count=3)
+    ledger.save_plan(plan)
+    assert DigestLedger(tmp_path / "s.db").plan_overrides() == {("slack", "C1"): plan}
+    ledger.remove_plan("slack", "C1")
+    assert ledger.plan_overrides() == {("slack", "C1"): None}
+
+
+def test_source_status_tracks_failures_after_the_last_success(tmp_path):
+    clock = Clock()
+    ledger = DigestLedger(tmp_path / "s.db", clock=clock)
+    assert ledger.source_status("hf") is None
+    ledger.record_source("hf")
+    clock.t += 60
+    ledger.record_source("hf", "HTTP 500")
+    status = ledger.source_status("hf")
+    assert status.failing and status.last_ok == clock.t - 60 and "500" in status.last_error
+    clock.t += 60
+    ledger.record_source("hf")
+    assert not ledger.source_status("hf").failing
