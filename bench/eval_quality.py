@@ -54,7 +54,7 @@ def open_index(name: str, cache: Path, model: str, papers_path: Path):
 
     outcome = read_jsonl(papers_path)
     if outcome.problems:
-        print(f"[{name}] {len(outcome.problems)} unreadable records, e.g. {outcome.problems[0]}")
+        print(f"[{name}] skipped {len(outcome.problems)}: {outcome.problems[0]}", file=sys.stderr)
     index = PaperIndex.open(cache / name, SentenceTransformerEmbedder(model=model))
     started = time.perf_counter()
     report = index.ingest(outcome.papers)

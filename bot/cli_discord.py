@@ -1,8 +1,9 @@
-"""``paperboy discord``: run the Discord bot (slash commands, mentions, buttons) with its digests."""
+"""``paperboy discord``: run the Discord bot (slash commands, mentions, buttons) and digests."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Annotated
 
@@ -21,7 +22,9 @@ def register(app: typer.Typer) -> None:
 def discord_command(
     guild: Annotated[
         list[int] | None,
-        typer.Option(help="sync /papers to this guild id (repeatable; default: [discord] guild_ids)"),
+        typer.Option(
+            help="sync /papers to this guild id (repeatable; default: [discord] guild_ids)"
+        ),
     ] = None,
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="do not post digests from this process")
@@ -34,13 +37,13 @@ def discord_command(
     if guild:
         settings.discord = settings.discord.model_copy(update={"guild_ids": list(guild)})
     if settings.discord.token is None:
-        typer.echo("Discord needs PAPERBOY_DISCORD__TOKEN (the bot token); see docs/discord.md.", err=True)
+        typer.echo(
+            "Discord needs PAPERBOY_DISCORD__TOKEN (the bot token); see docs/discord.md.", err=True
+        )
         raise typer.Exit(2)
     logging.basicConfig(level=settings.log_level)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_discord(settings, scheduler=not no_scheduler))
-    except KeyboardInterrupt:
-        pass
 
 
 async def serve_discord(settings: Settings, scheduler: bool = True) -> None:

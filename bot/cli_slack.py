@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Annotated, Literal
 
@@ -20,9 +21,11 @@ def register(app: typer.Typer) -> None:
 
 def slack_command(
     mode: Annotated[
-        str | None, typer.Option(help="socket or http (default: [slack] mode in the config)")
+        str | None, typer.Option(help="socket or http (default: the slack.mode setting)")
     ] = None,
-    port: Annotated[int | None, typer.Option(help="HTTP mode port (default: [slack] http_port)")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="HTTP mode port (default: the slack.http_port setting)")
+    ] = None,
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="do not post digests from this process")
     ] = False,
@@ -45,10 +48,8 @@ def slack_command(
         typer.echo(problem, err=True)
         raise typer.Exit(2)
     logging.basicConfig(level=settings.log_level)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_slack(settings, scheduler=not no_scheduler))
-    except KeyboardInterrupt:
-        pass
 
 
 def missing_secret(settings: Settings) -> str | None:
@@ -82,9 +83,16 @@ async def serve_slack(settings: Settings, scheduler: bool = True) -> None:
             digest_scheduler = DigestScheduler(
                 services.digests, {"slack": bot.poster}, settings.scheduler, index=services.index
             )
-            await digest_scheduler.start()
+            # catching up on missed digests may fetch papers first: don't hold up the bot
+            starting = asyncio.create_task(digest_scheduler.start())
+            starting.add_done_callback(_log_failure)
         await run_forever(bot)
     finally:
         if digest_scheduler is not None:
             digest_scheduler.shutdown()
         services.close()
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the digest scheduler failed to start", exc_info=task.exception())

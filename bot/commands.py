@@ -19,7 +19,7 @@ from bot.reply import Action, ChatRequest, Reply, ReplyItem
 from bot.state import BotState
 from retrieval.index import PaperIndex, UnknownPaper
 from retrieval.models import Hit, SearchQuery, SearchResult
-from retrieval.query import describe_filters, parse_question
+from retrieval.query import describe_filters, find_arxiv_id, parse_question
 from retrieval.search import Mode
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,13 @@ class CommandRouter:
         if word == "similar":
             if not rest:
                 return error_reply("Tell me which paper: `similar 2105.03824` or a paper URL.")
-            return self.ask(f"papers like {rest}")
+            paper_id = find_arxiv_id(rest) or rest.split()[0]
+            if not (find_arxiv_id(rest) or self.index.get(paper_id)):
+                return error_reply(
+                    f"“{rest[:80]}” doesn't look like an arXiv id or paper URL. "
+                    "Try `similar 2105.03824` or `similar https://arxiv.org/abs/2105.03824`."
+                )
+            return self.ask(f"papers like {paper_id}")
         if word == "more":
             return self.more(rest)
         if word == "feedback":

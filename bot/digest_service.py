@@ -143,7 +143,9 @@ class DigestService:
             as_of = (
                 datetime.fromtimestamp(status.last_ok, UTC).strftime("%a %d %b %H:%M UTC")
                 if status.last_ok
-                else "the last successful refresh"
+                else f"the list of {_day(digest.list_day)}"
+                if digest.list_day
+                else "an unknown time"
             )
             notes.append(f"Paper sources could not be refreshed just now; data as of {as_of}.")
         if digest.list_day is not None and digest.list_day < digest.day:
@@ -163,10 +165,13 @@ class DigestService:
                 f"Top {len(digest.items)} of {digest.candidates} papers{about} on the Hugging "
                 f"Face daily list, by upvotes, comments and GitHub stars weighed against age."
             )
-            if digest.ranked_by_relevance:
+            bare = sum(i.trending.basis == "relevance" for i in digest.items)
+            if bare:
+                how = "relevance to the topic and recency" if topic else "recency"
+                whom = "these papers" if bare == len(digest.items) else f"{bare} of these papers"
                 text += (
-                    " No popularity signal is known for some papers (arXiv-only): those are "
-                    "ranked by relevance to the topic and recency."
+                    f" No popularity signal (upvotes, comments, stars) is known for {whom} "
+                    f"(arXiv-only), so they are ranked by {how}."
                 )
         text = " ".join([text, *self._notes(digest)])
         items = tuple(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import discord
@@ -19,7 +20,7 @@ from discord.ext import commands
 from discord.http import HTTPClient, Route
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
-from bot.discord_render import ButtonSpec, DiscordMessage, render_reply
+from bot.discord_render import ButtonSpec, DiscordMessage, fallback_text, render_reply
 from bot.reply import ChatRequest, Reply
 from bot.settings import DiscordSettings
 from bot.state import BotState
@@ -97,7 +98,9 @@ class PaperboyBot(commands.AutoShardedBot):
             return await asyncio.to_thread(self.router.handle, request)
         except Exception:
             log.exception("router failed on %r", request.text)
-            return Reply(title="Sorry, something went wrong", text="Please try again.", kind="error")
+            return Reply(
+                title="Sorry, something went wrong", text="Please try again.", kind="error"
+            )
 
     def is_admin(self, user: discord.abc.User, permissions: discord.Permissions) -> bool:
         """Manage Channels (or Administrator) in the channel, or the configured admin role."""
@@ -124,12 +127,18 @@ class PaperboyBot(commands.AutoShardedBot):
         await interaction.response.defer(thinking=True, ephemeral=private)
         reply = await self.ask(self.request_for(interaction, text))
         rendered = render_reply(reply)
-        message = await interaction.edit_original_response(
-            content=rendered.content,
-            embeds=rendered.embeds,
-            view=make_view(rendered.buttons),
-            allowed_mentions=NO_MENTIONS,
-        )
+        try:
+            message = await interaction.edit_original_response(
+                content=rendered.content,
+                embeds=rendered.embeds,
+                view=make_view(rendered.buttons),
+                allowed_mentions=NO_MENTIONS,
+            )
+        except discord.HTTPException:  # never leave the user looking at "thinking…"
+            log.exception("Discord refused the rendered reply; sending plain text instead")
+            message = await interaction.edit_original_response(
+                content=fallback_text(reply), embeds=[], view=None, allowed_mentions=NO_MENTIONS
+            )
         self.remember(interaction.channel_id, message.id, reply)
 
     async def press(self, interaction: discord.Interaction, command: str) -> None:
@@ -151,11 +160,16 @@ class PaperboyBot(commands.AutoShardedBot):
         me = self.user
         if me is None or message.author.bot:
             return
-        if message.guild is not None and me.id not in {u.id for u in message.mentions}:
+        own_role = message.guild.self_role if message.guild is not None else None
+        mentioned = me.id in {u.id for u in message.mentions} or (
+            own_role is not None and own_role in message.role_mentions
+        )
+        if message.guild is not None and not mentioned:
             return
         if not self.state.claim_event(f"{PLATFORM}:message:{message.id}"):
             return
-        text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip() or "help"
+        own = rf"<@!?{me.id}>" + (rf"|<@&{own_role.id}>" if own_role is not None else "")
+        text = re.sub(own, " ", message.content).strip() or "help"
         permissions = (
             message.channel.permissions_for(message.author)  # type: ignore[union-attr, arg-type]
             if isinstance(message.author, discord.Member)
@@ -182,7 +196,11 @@ class PaperboyBot(commands.AutoShardedBot):
 
 
 class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?s)(?P<command>.+)"):
-    """A button whose ``custom_id`` is the router command it runs, so it survives restarts."""
+    """A button whose ``custom_id`` is the router command it runs, so it survives restarts.
+
+    The template matches any ``custom_id``: Discord only sends presses on this application's own
+    messages, and every component Paperboy sends is one of these buttons.
+    """
 
     def __init__(self, spec: ButtonSpec) -> None:
         style = BUTTON_STYLES.get(spec.kind, discord.ButtonStyle.secondary)
@@ -195,7 +213,9 @@ class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?s)(?
     ) -> CommandButton:
         """Rebuild the button from a press on any message, even one sent before a restart."""
         label = getattr(item, "label", None) or "…"
-        return cls(ButtonSpec(label=label, custom_id=match["command"], kind=""))
+        button = cls(ButtonSpec(label=label, custom_id=match["command"], kind=""))
+        button.item.style = getattr(item, "style", button.item.style)
+        return button
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Hand the press to the bot."""
@@ -248,7 +268,7 @@ class PapersCog(commands.GroupCog, group_name="papers", group_description="Resea
 
     @app_commands.command(name="digest", description="Today's trending papers for this channel")
     async def digest(self, interaction: discord.Interaction) -> None:
-        await self.bot.answer(interaction, "digest")
+        await self.bot.answer(interaction, "digest", private=True)
 
     @app_commands.command(name="subscribe", description="Daily digest of a topic in this channel")
     @app_commands.describe(topic="e.g. diffusion models")
@@ -259,10 +279,9 @@ class PapersCog(commands.GroupCog, group_name="papers", group_description="Resea
     async def unsubscribe(self, interaction: discord.Interaction) -> None:
         await self.bot.answer(interaction, "unsubscribe")
 
-    @app_commands.command(name="settings", description="Show or change this channel's digest")
-    @app_commands.describe(change="e.g. time 08:30, timezone Europe/Berlin, count 5")
-    async def settings(self, interaction: discord.Interaction, change: str | None = None) -> None:
-        await self.bot.answer(interaction, f"settings {change or ''}".strip(), private=True)
+    @app_commands.command(name="settings", description="This channel's digest plan")
+    async def settings(self, interaction: discord.Interaction) -> None:
+        await self.bot.answer(interaction, "settings", private=True)
 
     @app_commands.command(name="help", description="What Paperboy can do")
     async def help(self, interaction: discord.Interaction) -> None:
@@ -288,10 +307,13 @@ class DiscordPoster:
 # ---- API base URL ---------------------------------------------------------------------------
 # discord.py builds every REST and interaction URL from the class attribute ``Route.BASE``.
 # Instead of changing it for the whole process, each bot rewrites its own routes: REST calls via
-# its HTTPClient instance, interaction/webhook calls via its webhook adapter (see ``start``).
+# its HTTPClient instance, interaction/webhook calls via its webhook adapter (see ``login``).
 
 
-def make_rebaser(api_base_url: str):
+Rebase = Callable[[Route], Route]
+
+
+def make_rebaser(api_base_url: str) -> Rebase | None:
     """A function moving a Route onto ``api_base_url``; None when that is Discord's own API."""
     base = api_base_url.rstrip("/")
     if base == Route.BASE:
@@ -305,7 +327,7 @@ def make_rebaser(api_base_url: str):
     return rebase
 
 
-def _rebase_http_client(http: HTTPClient, rebase) -> None:
+def _rebase_http_client(http: HTTPClient, rebase: Rebase) -> None:
     original = http.request
 
     async def request(route: Route, **kwargs: Any) -> Any:
@@ -315,7 +337,7 @@ def _rebase_http_client(http: HTTPClient, rebase) -> None:
 
 
 class _RebasedWebhookAdapter(AsyncWebhookAdapter):
-    def __init__(self, rebase) -> None:
+    def __init__(self, rebase: Rebase) -> None:
         super().__init__()
         self._rebase = rebase
 

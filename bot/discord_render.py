@@ -113,12 +113,19 @@ def render_reply(reply: Reply) -> DiscordMessage:
             header.add_field(name=name, value=value or "\u200b", inline=False)
         embeds = [header]
     else:
-        embeds = [header] + [_card(rank, item, per_item, colour) for rank, item in zip(ranks, shown)]
+        embeds = [header] + [
+            _card(rank, item, per_item, colour) for rank, item in zip(ranks, shown, strict=True)
+        ]
     if footer:
         embeds[-1].set_footer(text=footer)
     _enforce_total(embeds)
     content = clip(f"**{title}**", CONTENT_MAX) if reply.kind == "digest" else None
     return DiscordMessage(content=content, embeds=embeds, buttons=render_buttons(reply.actions))
+
+
+def fallback_text(reply: Reply) -> str:
+    """Plain-text message content for when embeds cannot be sent (at most 2000 chars)."""
+    return clip(escape_mentions(reply.to_text()), CONTENT_MAX)
 
 
 def render_buttons(actions: tuple[Action, ...]) -> tuple[ButtonSpec, ...]:

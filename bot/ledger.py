@@ -177,12 +177,17 @@ class DigestLedger:
         return found[0] if found else None
 
     def entries(
-        self, platform: str | None = None, channel_id: str | None = None, day: date | None = None
+        self,
+        platform: str | None = None,
+        channel_id: str | None = None,
+        day: date | None = None,
+        status: str | None = None,
     ) -> list[LedgerEntry]:
-        """Rows, newest day first, optionally for one platform / channel / day."""
-        where = [(c, v) for c, v in (("platform", platform), ("channel_id", channel_id)) if v]
-        if day is not None:
-            where.append(("day", day.isoformat()))
+        """Rows, newest day first, optionally for one platform / channel / day / status."""
+        iso = day.isoformat() if day else None
+        columns = ("platform", "channel_id", "day", "status")
+        pairs = zip(columns, (platform, channel_id, iso, status), strict=True)
+        where = [(c, v) for c, v in pairs if v]
         clause = " AND ".join(f"{c}=?" for c, _ in where) or "1"
         rows = self._rows(
             f"SELECT * FROM digest_ledger WHERE {clause} ORDER BY day DESC, platform, channel_id",
@@ -210,7 +215,7 @@ class DigestLedger:
     def reconcile(self) -> list[LedgerEntry]:
         """Mark pending rows older than the timeout ``unknown`` (never re-sent); return them."""
         cutoff = self._clock() - self.pending_timeout_s
-        stale = [e for e in self.entries() if e.status == "pending" and e.updated_at < cutoff]
+        stale = [e for e in self.entries(status="pending") if e.updated_at < cutoff]
         for e in stale:
             log.warning(
                 "digest %s/%s for %s was claimed by %s but never confirmed: it may or may not "

@@ -62,8 +62,9 @@ def plan_trigger(plan: ChannelPlan) -> CronTrigger:
 
 
 def last_fire_time(trigger: CronTrigger, now: datetime, lookback_days: int = 8) -> datetime | None:
-    """The trigger's latest fire time at or before ``now`` (None if none in the lookback)."""
-    latest = None
+    """The trigger's latest fire time at or before ``now`` (None if none in the lookback).
+    Compared in UTC, so the two 02:30s of a DST fall-back night are told apart."""
+    now, latest = now.astimezone(UTC), None
     fire = trigger.get_next_fire_time(None, now - timedelta(days=lookback_days))
     while fire is not None and fire <= now:
         latest = fire
@@ -183,7 +184,7 @@ class DigestScheduler:
     async def run_due(self, plan: ChannelPlan, now: datetime | None = None) -> Delivery | None:
         """Post the digest of the plan's latest scheduled time once, if within the grace
         window; record it as skipped (and log) if that window has passed."""
-        now = now or self.clock()
+        now = (now or self.clock()).astimezone(UTC)
         fire = last_fire_time(plan_trigger(plan), now)
         if fire is None:
             return None

@@ -84,12 +84,14 @@ class SlackPoster:
             unfurl_media=False,
             **render_message(reply),
         )
-        return self._remember(response["channel"] or channel_id, response["ts"], reply)
+        return self._remember(response.get("channel") or channel_id, response["ts"], reply)
 
     async def update(self, channel_id: str, ts: str, reply: Reply) -> str:
         """Replace the message at ``ts`` (e.g. a "Searching…" placeholder) with ``reply``."""
         response = await self.client.chat_update(channel=channel_id, ts=ts, **render_message(reply))
-        return self._remember(response["channel"] or channel_id, response["ts"] or ts, reply)
+        return self._remember(
+            response.get("channel") or channel_id, response.get("ts") or ts, reply
+        )
 
     def _remember(self, channel_id: str, ts: str, reply: Reply) -> str:
         paper_ids = list(reply.paper_ids or (item.paper_id for item in reply.items))
@@ -111,7 +113,9 @@ class SlackBot:
         searching_after_s: float = 1.0,
     ) -> None:
         if slack.mode == "http" and not slack.signing_secret:
-            raise ValueError("Slack HTTP mode needs a signing secret (PAPERBOY_SLACK__SIGNING_SECRET)")
+            raise ValueError(
+                "Slack HTTP mode needs a signing secret (PAPERBOY_SLACK__SIGNING_SECRET)"
+            )
         self.settings = slack
         self.router = router
         self.state = state
@@ -311,7 +315,9 @@ async def run_forever(bot: SlackBot) -> None:
             await runner.cleanup()
         return
     if not slack.app_token:
-        raise ValueError("Slack Socket Mode needs an app token (PAPERBOY_SLACK__APP_TOKEN, xapp-...)")
+        raise ValueError(
+            "Slack Socket Mode needs an app token (PAPERBOY_SLACK__APP_TOKEN, xapp-...)"
+        )
     handler = await connect_socket_mode(bot, slack.app_token.get_secret_value())
     log.info("Slack Socket Mode connected")
     try:

@@ -125,7 +125,12 @@ def _action_blocks(actions: list[Action]) -> list[dict]:
 
 def render_blocks(reply: Reply) -> list[dict]:
     """Block Kit blocks for ``reply``: header, text, one section per paper, footer, buttons."""
-    head = [{"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, HEADER_MAX) or "Paperboy"}}]
+    head = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": clip(reply.title, HEADER_MAX) or "Paperboy"},
+        }
+    ]
     if reply.text:
         head.append(_section(escape(clip(reply.text, SECTION_MAX - 100))))
     remaining = list(reply.actions)

@@ -100,10 +100,11 @@ def one_line_summary(paper: Paper, max_chars: int = 280) -> str:
 
 
 def mentions_any(paper: Paper, keywords: Iterable[str]) -> bool:
-    """Whether the title or abstract contains any keyword (case-insensitive, whole words)."""
+    """Whether the title or abstract has a word starting with any keyword (case-insensitive):
+    ``benchmark`` also matches "Benchmarks" and "benchmarking", not "RoboBenchmark"."""
     text = f"{paper.title} {paper.abstract}"
     return any(
-        re.search(rf"(?<!\w){re.escape(k.strip())}(?!\w)", text, re.IGNORECASE)
+        re.search(rf"(?<!\w){re.escape(k.strip())}", text, re.IGNORECASE)
         for k in keywords
         if k.strip()
     )
@@ -173,6 +174,7 @@ class MemoryDigestIndex:
         self._papers: dict[str, Paper] = {}
         self._embed = embed
         self._vectors: dict[str, np.ndarray] = {}
+        self._topics: dict[str, np.ndarray] = {}
         self.add(papers)
 
     def add(self, papers: Iterable[Paper]) -> None:
@@ -200,5 +202,7 @@ class MemoryDigestIndex:
         if missing:
             vectors = self._embed([self._papers[i].text for i in missing])
             self._vectors.update(zip(missing, vectors, strict=True))
-        query = self._embed([topic])[0]
+        if topic not in self._topics:
+            self._topics[topic] = self._embed([topic])[0]
+        query = self._topics[topic]
         return {i: float(np.clip(self._vectors[i] @ query, 0.0, 1.0)) for i in known}

@@ -18,6 +18,7 @@ import numpy as np
 from retrieval import ingest as pipeline
 from retrieval.catalogue import Catalogue
 from retrieval.embed import Embedder
+from retrieval.expand import expand_acronyms
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Hit, IngestReport, Paper, ParseProblem, SearchQuery, SearchResult
 from retrieval.ranking import order_candidates
@@ -140,11 +141,10 @@ class PaperIndex:
         depth = max(CANDIDATES, query.offset + query.limit * 3)
         vector = None
         if query.text.strip():
-            vector = self.embedder.encode([query.text])[0]
+            text = expand_acronyms(query.text)
+            vector = self.embedder.encode([text])[0]
             dense = self._search.dense(vector, depth, keep) if mode != "lexical" else Candidates([])
-            lexical = (
-                self._search.lexical(query.text, depth, keep) if mode != "dense" else Candidates([])
-            )
+            lexical = self._search.lexical(text, depth, keep) if mode != "dense" else Candidates([])
             fused = self._search.fuse(dense, lexical, mode)
         else:
             fused = Candidates([(pid, 0.0) for pid in catalogue.newest_first(keep)[:depth]])

@@ -16,6 +16,7 @@ from bot.discord_render import (
     TOTAL_MAX,
     clip,
     embeds_size,
+    fallback_text,
     render_reply,
 )
 from bot.reply import Action, Reply, ReplyItem
@@ -45,13 +46,18 @@ def assert_within_limits(reply: Reply) -> None:
     body = payload(reply)
     assert message_limit_errors(body) == []
     assert len(body["embeds"]) <= EMBEDS_MAX
-    assert sum(len(e.get("title", "")) + len(e.get("description", "")) for e in body["embeds"]) + sum(
-        len(f["name"]) + len(f["value"]) for e in body["embeds"] for f in e.get("fields", [])
-    ) + sum(len(e.get("footer", {}).get("text", "")) for e in body["embeds"]) <= TOTAL_MAX
+    assert (
+        sum(len(e.get("title", "")) + len(e.get("description", "")) for e in body["embeds"])
+        + sum(len(f["name"]) + len(f["value"]) for e in body["embeds"] for f in e.get("fields", []))
+        + sum(len(e.get("footer", {}).get("text", "")) for e in body["embeds"])
+        <= TOTAL_MAX
+    )
 
 
 def test_one_card_per_paper_with_title_link_authors_date_upvotes_and_sentence():
-    reply = Reply(title="Papers for “fast attention”", items=(item(1), item(2)), footer="Results 1-2")
+    reply = Reply(
+        title="Papers for “fast attention”", items=(item(1), item(2)), footer="Results 1-2"
+    )
     rendered = render_reply(reply)
     header, first, second = rendered.embeds
     assert header.title == "Papers for “fast attention”"
@@ -115,14 +121,18 @@ def test_nine_results_still_get_cards_and_ten_embeds_at_most():
 
 
 def test_markdown_and_mentions_in_titles_cannot_ping_or_break_layout():
-    nasty = item(1, title="@everyone look: **bold** _it_ <@&123456789012345678> @here [x](http://e)")
+    nasty = item(
+        1, title="@everyone look: **bold** _it_ <@&123456789012345678> @here [x](http://e)"
+    )
     reply = Reply(title="Papers for “@everyone”", items=(nasty,), text="hi @here")
     rendered = render_reply(reply)
     texts = [rendered.embeds[0].title, rendered.embeds[0].description, rendered.embeds[1].title]
     for text in texts:
         assert "@everyone" not in text and "@here" not in text
     card = rendered.embeds[1].title
-    assert "\\*\\*bold\\*\\*" in card and "\\_it\\_" in card and "\\[x](" in card, "link syntax broken"
+    assert "\\*\\*bold\\*\\*" in card and "\\_it\\_" in card and "\\[x](" in card, (
+        "link syntax broken"
+    )
     assert "<@&123456789012345678>" not in card
 
 
@@ -152,3 +162,10 @@ def test_clip_cuts_at_a_word_break_and_never_leaves_a_dangling_escape():
     assert clip("alpha beta gamma delta epsilon", 20) == "alpha beta gamma…"
     assert clip("abc\\*def", 5) == "abc…"
     assert len(clip("x" * 500, 256)) == 256
+
+
+def test_plain_text_fallback_fits_in_content_and_cannot_ping():
+    items = tuple(item(n, title="@everyone " + "long " * 100) for n in range(30))
+    text = fallback_text(Reply(title="Results", items=items))
+    assert len(text) <= CONTENT_MAX and text.endswith("…")
+    assert "@everyone" not in text and "1. @\u200beveryone" in text

@@ -104,7 +104,11 @@ def test_buttons_carry_router_commands() -> None:
     assert first["accessory"]["action_id"] == "paperboy_similar"
     assert "accessory" not in blocks[2]
     buttons = blocks[-1]["elements"]
-    assert [b["value"] for b in buttons] == ["more abc123", "feedback up abc123", "feedback down abc123"]
+    assert [b["value"] for b in buttons] == [
+        "more abc123",
+        "feedback up abc123",
+        "feedback down abc123",
+    ]
     ids = [b["action_id"] for b in buttons]
     assert ids[0] == "paperboy_more" and len(set(ids)) == len(ids)
     assert all(i.startswith("paperboy_") for i in ids)

@@ -66,6 +66,12 @@ class Recorded:
     at: float = field(default_factory=time.monotonic)
 
 
+def json_response(data: Any, status: int = 200, headers: dict | None = None) -> web.Response:
+    """JSON with Discord's exact ``Content-Type`` (discord.py compares it without a charset)."""
+    body = json.dumps(data).encode()
+    return web.Response(body=body, status=status, headers=headers, content_type="application/json")
+
+
 def message_limit_errors(body: dict[str, Any]) -> list[str]:
     """Which of Discord's message size limits ``body`` breaks (empty when it is valid)."""
     errors = []
@@ -112,6 +118,7 @@ class FakeDiscord:
         self.guild_id = snowflake()
         self.channel_id = snowflake()
         self.admin_role_id = snowflake()
+        self.dm_channel_id = snowflake()
         self.requests: list[Recorded] = []
         self.messages: dict[int, dict[str, Any]] = {}
         self.identified = asyncio.Event()
@@ -130,7 +137,7 @@ class FakeDiscord:
         app.router.add_get("/gateway", self._gateway)
         p = API_PREFIX
         app.router.add_get(p + "/gateway/bot", self._gateway_bot)
-        app.router.add_get(p + "/users/@me", lambda r: web.json_response(self.bot_user))
+        app.router.add_get(p + "/users/@me", lambda r: json_response(self.bot_user))
         app.router.add_get(p + "/oauth2/applications/@me", self._app_info)
         app.router.add_put(p + "/applications/{app}/commands", self._sync_commands)
         app.router.add_put(p + "/applications/{app}/guilds/{guild}/commands", self._sync_commands)
@@ -227,6 +234,33 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_CREATE", data)
         return data
 
+    async def react(self, message: dict[str, Any], emoji: str, user_id: int) -> None:
+        """Push a MESSAGE_REACTION_ADD of a unicode ``emoji`` on a stored message."""
+        data = {
+            "user_id": str(user_id),
+            "channel_id": message["channel_id"],
+            "message_id": message["id"],
+            "guild_id": str(self.guild_id),
+            "member": self.member(user_id),
+            "emoji": {"id": None, "name": emoji},
+            "message_author_id": message["author"]["id"],
+            "burst": False,
+            "burst_colors": [],
+            "type": 0,
+        }
+        await self.dispatch("MESSAGE_REACTION_ADD", data)
+
+    async def direct_message(self, text: str) -> dict[str, Any]:
+        """Push a MESSAGE_CREATE in a DM channel (no guild, no mention needed)."""
+        author = snowflake()
+        data = {
+            **self._message_base(self.dm_channel_id, author=user_payload(author, "reader")),
+            "content": text,
+        }
+        del data["guild_id"]
+        await self.dispatch("MESSAGE_CREATE", data)
+        return data
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway DISPATCH (op 0)."""
         assert self._ws is not None, "the bot has not connected to the gateway"
@@ -276,7 +310,12 @@ class FakeDiscord:
             "icon": None,
             "owner_id": self.owner["id"],
             "roles": [
-                {**role, "id": str(self.guild_id), "name": "@everyone", "permissions": "1071698660929"},
+                {
+                    **role,
+                    "id": str(self.guild_id),
+                    "name": "@everyone",
+                    "permissions": "1071698660929",
+                },
                 {**role, "id": str(self.admin_role_id), "name": "Paper Admin", "permissions": "0"},
             ],
             "channels": [self._channel_payload()],
@@ -380,16 +419,16 @@ class FakeDiscord:
                     "Via": "1.1 google",  # discord.py treats a 429 without Via as a Cloudflare ban
                 }
                 body = {"message": "You are being rate limited.", "retry_after": retry_after}
-                return web.json_response({**body, "global": False}, status=429, headers=headers)
+                return json_response({**body, "global": False}, status=429, headers=headers)
         return None
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
         url = f"ws://127.0.0.1:{self.port}/gateway"
-        return web.json_response({"url": url, "shards": 1, "session_start_limit": limit})
+        return json_response({"url": url, "shards": 1, "session_start_limit": limit})
 
     async def _app_info(self, request: web.Request) -> web.Response:
-        return web.json_response(
+        return json_response(
             {
                 "id": str(self.app_id),
                 "name": "Paperboy",
@@ -410,12 +449,12 @@ class FakeDiscord:
         for command in commands:
             command.update(id=str(snowflake()), application_id=str(self.app_id), version="1")
             command.setdefault("default_member_permissions", None)
-        return web.json_response(commands)
+        return json_response(commands)
 
     async def _channel(self, request: web.Request) -> web.Response:
         if int(request.match_info["channel"]) != self.channel_id:
-            return web.json_response({"message": "Unknown Channel", "code": 10003}, status=404)
-        return web.json_response(self._channel_payload())
+            return json_response({"message": "Unknown Channel", "code": 10003}, status=404)
+        return json_response(self._channel_payload())
 
     async def _callback(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -434,7 +473,7 @@ class FakeDiscord:
             interaction["response_message_loading"] = True
             flags = (body.get("data") or {}).get("flags", 0)
             interaction["response_message_ephemeral"] = bool(flags & 64)
-        return web.json_response({"interaction": interaction, "resource": resource})
+        return json_response({"interaction": interaction, "resource": resource})
 
     async def _edit_original(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -445,7 +484,7 @@ class FakeDiscord:
         message_id = self._interaction_messages.get(token)
         message = self._store(self.channel_id, body, token=token, message_id=message_id)
         self._interaction_messages[token] = int(message["id"])
-        return web.json_response(public(message))
+        return json_response(public(message))
 
     async def _followup(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -453,20 +492,20 @@ class FakeDiscord:
         if error:
             return error
         message = self._store(self.channel_id, body, token=request.match_info["token"])
-        return web.json_response(public(message))
+        return json_response(public(message))
 
     async def _channel_message(self, request: web.Request) -> web.Response:
         body = await request.json()
         error = self._invalid(body)
         if error:
             return error
-        return web.json_response(public(self._store(int(request.match_info["channel"]), body)))
+        return json_response(public(self._store(int(request.match_info["channel"]), body)))
 
     def _invalid(self, body: dict[str, Any]) -> web.Response | None:
         errors = message_limit_errors(body)
         if not errors:
             return None
-        return web.json_response(
+        return json_response(
             {"message": "Invalid Form Body", "code": 50035, "errors": errors}, status=400
         )
 
@@ -492,7 +531,12 @@ class FakeDiscord:
         }
 
     def _store(
-        self, channel_id: int, body: dict, *, token: str | None = None, message_id: int | None = None
+        self,
+        channel_id: int,
+        body: dict,
+        *,
+        token: str | None = None,
+        message_id: int | None = None,
     ) -> dict[str, Any]:
         message = self.messages.get(message_id) if message_id else None
         if message is None:

@@ -33,6 +33,7 @@ class Call:
     params: dict
     token: str | None = None
     status: int = 200
+    response: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -52,6 +53,7 @@ class FakeSlackApi:
     async def __aenter__(self) -> FakeSlackApi:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack-sdk GETs a few (users.info)
         app.router.add_post("/response/{name}", self._response_url)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
@@ -146,12 +148,15 @@ class FakeSlackApi:
                 status=429,
                 headers={"Retry-After": str(retry_after)},
             )
-        self.calls.append(Call(method, params, token))
+        call = Call(method, params, token)
+        self.calls.append(call)
         if method in self._failures:
-            return web.json_response({"ok": False, "error": self._failures.pop(method)})
-        if not token:
-            return web.json_response({"ok": False, "error": "not_authed"})
-        return web.json_response(self._answer(method, params))
+            call.response = {"ok": False, "error": self._failures.pop(method)}
+        elif not token:
+            call.response = {"ok": False, "error": "not_authed"}
+        else:
+            call.response = self._answer(method, params)
+        return web.json_response(call.response)
 
     def _answer(self, method: str, params: dict) -> dict:
         if method == "auth.test":
@@ -202,9 +207,10 @@ class FakeSlackApi:
 
 
 async def _params(request: web.Request) -> dict:
+    params = dict(request.query)
     if request.content_type == "application/json":
-        return await request.json()
-    params = dict(await request.post())
+        return params | await request.json()
+    params |= dict(await request.post())
     for name in JSON_FIELDS:
         if isinstance(params.get(name), str):
             params[name] = json.loads(params[name])
