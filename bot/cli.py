@@ -170,7 +170,9 @@ def similar(
     services = open_services()
     try:
         if as_json:
-            out.print_json(json.dumps(result_json(services, f"similar {paper}", limit)), indent=None)
+            out.print_json(
+                json.dumps(result_json(services, f"similar {paper}", limit)), indent=None
+            )
         else:
             services.router.page_size = limit
             print_reply(services.router.handle(ChatRequest(text=f"similar {paper}")))
@@ -260,7 +262,9 @@ def ingest_hf(
 
 @ingest_app.command("arxiv")
 def ingest_arxiv(
-    query: Annotated[str | None, typer.Option(help="arXiv search_query, e.g. 'ti:attention'")] = None,
+    query: Annotated[
+        str | None, typer.Option(help="arXiv search_query, e.g. 'ti:attention'")
+    ] = None,
     category: Annotated[str | None, typer.Option(help="e.g. cs.CL (with --since/--until)")] = None,
     ids: Annotated[list[str] | None, typer.Option("--id", help="arXiv id (repeatable)")] = None,
     since: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
@@ -283,8 +287,9 @@ def ingest_arxiv(
             elif category:
                 first = start or date.today()
                 outcome = _fetch(
-                    lambda: client.category_range(category, first, end or date.today(),
-                                                  max_results=max_results)
+                    lambda: client.category_range(
+                        category, first, end or date.today(), max_results=max_results
+                    )
                 )
             elif query:
                 outcome = _fetch(lambda: client.search(query, max_results=max_results).outcome)
@@ -319,7 +324,9 @@ def _fetch(call):
         raise typer.Exit(1) from exc
 
 
-def _dates(day: str | None, since: str | None, until: str | None) -> tuple[date | None, date | None]:
+def _dates(
+    day: str | None, since: str | None, until: str | None
+) -> tuple[date | None, date | None]:
     try:
         if day:
             one = date.fromisoformat(day)

@@ -224,7 +224,9 @@ def scheduler_command() -> None:
     from bot.scheduler import DigestScheduler
 
     settings = _load()
-    logging.basicConfig(level=settings.log_level)
+    root = logging.getLogger()
+    wanted = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
+    root.setLevel(min(root.level or logging.WARNING, wanted))
     services = build_services(settings)
     posters = {"cli": StdoutPoster(), **(getattr(services, "posters", None) or {})}
     scheduler = DigestScheduler(services.digests, posters, settings.scheduler, index=services.index)

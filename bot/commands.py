@@ -91,7 +91,7 @@ class CommandRouter:
                     f"“{rest[:80]}” doesn't look like an arXiv id or paper URL. "
                     "Try `similar 2105.03824` or `similar https://arxiv.org/abs/2105.03824`."
                 )
-            return self.ask(f"papers like {paper_id}")
+            return self.ask(f"similar {paper_id}")
         if word == "more":
             return self.more(rest)
         if word == "feedback":
@@ -106,11 +106,15 @@ class CommandRouter:
             return error_reply("What should I look for? Try `fast FFT-based attention papers`.")
         if len(question) > MAX_QUESTION:
             return error_reply(f"That question is too long; keep it under {MAX_QUESTION} chars.")
-        query = parse_question(question, self.today(), limit=self.page_size)
-        query = replace(query, offset=offset)
-        if not query.text and not query.similar_to and not query.has_date_filter:
-            if not query.author and query.order == "relevance":
-                return error_reply("What topic? Try `linear attention papers from this month`.")
+        word, _, target = question.partition(" ")
+        if word == "similar" and target:
+            query = SearchQuery(similar_to=target.strip(), limit=self.page_size, offset=offset)
+        else:
+            query = parse_question(question, self.today(), limit=self.page_size)
+            query = replace(query, offset=offset)
+        vague = not (query.text or query.similar_to or query.has_date_filter or query.author)
+        if vague and query.order == "relevance":
+            return error_reply("What topic? Try `linear attention papers from this month`.")
         try:
             result = self.index.search(query, mode=self.mode, today=self.today())
         except UnknownPaper as missing:
@@ -153,7 +157,9 @@ class CommandRouter:
             return error_reply("Only admins can change this channel's digest.")
         if word == "subscribe":
             if not rest:
-                return error_reply("Give a topic: `subscribe efficient attention and long context`.")
+                return error_reply(
+                    "Give a topic: `subscribe efficient attention and long context`."
+                )
             return self.digests.subscribe(request.platform, request.channel_id, rest)
         if word == "unsubscribe":
             return self.digests.unsubscribe(request.platform, request.channel_id)

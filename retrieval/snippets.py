@@ -11,7 +11,9 @@ from retrieval.embed import Embedder
 
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote;
 # abbreviations like "e.g." / "et al." / "Fig." do not end a sentence.
-_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)(?<!\bFig)(?<!\bvs)[.!?](?=\s+[A-Z0-9\"'(\[])")
+_SENTENCE_END = re.compile(
+    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)(?<!\bFig)(?<!\bvs)[.!?](?=\s+[A-Z0-9\"'(\[])"
+)
 _WORD = re.compile(r"[a-z0-9]+")
 MAX_SNIPPET = 300
 

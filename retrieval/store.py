@@ -217,4 +217,6 @@ class PaperStore:
             ids=list(ids) if ids is not None else None,
             include=["distances"],
         )
-        return [(pid, 1.0 - dist) for pid, dist in zip(got["ids"][0], got["distances"][0], strict=True)]
+        return [
+            (pid, 1.0 - dist) for pid, dist in zip(got["ids"][0], got["distances"][0], strict=True)
+        ]

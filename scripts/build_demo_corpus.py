@@ -26,10 +26,14 @@ def main() -> None:
     fast = read_jsonl(SHARED / "papers_fast_transforms.jsonl")
     days = sorted((SHARED / "hf_daily_papers").glob("20*.json"))[-args.days :]
     first = days[0].stem
-    hf = read_daily_dir(SHARED / "hf_daily_papers", since=__import__("datetime").date.fromisoformat(first))
+    hf = read_daily_dir(
+        SHARED / "hf_daily_papers", since=__import__("datetime").date.fromisoformat(first)
+    )
     papers = fast.papers + hf.papers
     count = write_jsonl(papers, OUT)
-    print(f"{count} papers ({len(fast.papers)} fast-transforms, {len(hf.papers)} HF {first}..{days[-1].stem}) -> {OUT}")
+    print(
+        f"{count} papers ({len(fast.papers)} fast-transforms, {len(hf.papers)} HF {first}..{days[-1].stem}) -> {OUT}"
+    )
 
 
 if __name__ == "__main__":

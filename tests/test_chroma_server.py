@@ -30,7 +30,8 @@ def chroma_server(tmp_path_factory):
     path = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen(
         [chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -54,8 +55,9 @@ def test_ingest_and_search_through_a_chroma_server(chroma_server, tmp_path, embe
     assert report.added == 30 and index.count() == 30
     assert index.ingest(papers).embedded == 0  # incremental against the server too
     # a second process (fresh data dir, no local lexical index) sees the same papers
-    other = PaperIndex.open(tmp_path / "other", embedder, chroma_host="127.0.0.1",
-                            chroma_port=chroma_server)
+    other = PaperIndex.open(
+        tmp_path / "other", embedder, chroma_host="127.0.0.1", chroma_port=chroma_server
+    )
     for mode in ("dense", "lexical", "hybrid"):
         hits = other.search(SearchQuery(text=papers[3].title, limit=3), mode=mode).hits
         assert hits[0].paper.id == papers[3].id

@@ -19,7 +19,12 @@ def paperboy(*args: str, data_dir: Path, extra_env: dict | None = None, input_te
     env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600, input=input_text,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        input=input_text,
     )
 
 
@@ -27,8 +32,15 @@ def paperboy(*args: str, data_dir: Path, extra_env: dict | None = None, input_te
 def first_run(tmp_path_factory):
     """`paperboy ask --json` on a fresh data dir: ingests the bundled corpus, then answers."""
     data_dir = tmp_path_factory.mktemp("cli")
-    done = paperboy("ask", "--json", "--limit", "3", "fast FFT-based attention papers",
-                    "papers like 2608.13210", data_dir=data_dir)
+    done = paperboy(
+        "ask",
+        "--json",
+        "--limit",
+        "3",
+        "fast FFT-based attention papers",
+        "papers like 2608.13210",
+        data_dir=data_dir,
+    )
     return data_dir, done
 
 
@@ -37,7 +49,9 @@ def test_first_ask_on_fresh_machine_ingests_demo_and_answers(first_run):
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     assert [line["query"] for line in lines] == [
-        "fast FFT-based attention papers", "papers like 2608.13210"]
+        "fast FFT-based attention papers",
+        "papers like 2608.13210",
+    ]
     first = lines[0]["results"]
     assert len(first) == 3
     assert set(first[0]) == {"id", "title", "url", "published", "upvotes", "score", "snippet"}
@@ -83,12 +97,22 @@ def test_ingest_jsonl_reports_skipped_lines_and_is_idempotent(first_run, tmp_pat
 
 def test_ingest_recorded_hf_and_atom_files(first_run, shared_data):
     data_dir, _ = first_run
-    hf = paperboy("ingest", "hf", "--from-dir", str(shared_data / "hf_daily_papers" / "legacy_format"),
-                  data_dir=data_dir)
+    hf = paperboy(
+        "ingest",
+        "hf",
+        "--from-dir",
+        str(shared_data / "hf_daily_papers" / "legacy_format"),
+        data_dir=data_dir,
+    )
     assert hf.returncode == 0, hf.stderr
     assert "44 papers" in hf.stdout
-    atom = paperboy("ingest", "arxiv", "--from-file",
-                    str(shared_data / "arxiv_atom" / "zoia__arxiv_response.xml"), data_dir=data_dir)
+    atom = paperboy(
+        "ingest",
+        "arxiv",
+        "--from-file",
+        str(shared_data / "arxiv_atom" / "zoia__arxiv_response.xml"),
+        data_dir=data_dir,
+    )
     assert atom.returncode == 0 and "1 papers" in atom.stdout
 
 

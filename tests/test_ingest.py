@@ -95,8 +95,11 @@ def test_second_process_sees_new_papers_and_rebuilds_bm25(tmp_path, embedder, fa
     writer.ingest(fast_papers[:10])
     reader = PaperIndex.open(tmp_path, embedder)  # like a second adapter process
     assert len(reader.lexical()) == 10
-    novel = Paper(id="2401.99999", title="Quokka detection in drone imagery",
-                  abstract="We count quokkas from drones.")
+    novel = Paper(
+        id="2401.99999",
+        title="Quokka detection in drone imagery",
+        abstract="We count quokkas from drones.",
+    )
     writer.ingest([novel])
     hits = reader.search(SearchQuery(text="quokka", limit=3), mode="lexical").hits
     assert [h.paper.id for h in hits] == ["2401.99999"]

@@ -38,7 +38,9 @@ def test_every_mode_answers(shared_demo_index, mode):
 
 
 def test_snippet_is_the_sentence_that_explains_the_match(shared_demo_index):
-    result = shared_demo_index.search(SearchQuery(text="replace self-attention with Fourier", limit=5))
+    result = shared_demo_index.search(
+        SearchQuery(text="replace self-attention with Fourier", limit=5)
+    )
     fnet = next(h for h in result.hits if h.paper.title.startswith("FNet"))
     assert "Fourier" in fnet.snippet
     assert fnet.snippet in fnet.paper.abstract or fnet.snippet.endswith("…")
@@ -56,11 +58,14 @@ def test_date_filter_keeps_only_papers_in_range(shared_demo_index):
 
 def test_filtered_search_finds_what_unfiltered_ranks_lower(shared_demo_index):
     """The filter is applied before ranking, not after a global top-k."""
-    query = SearchQuery(text="video generation", since=date(2026, 8, 20), until=date(2026, 8, 20),
-                        limit=3)
+    query = SearchQuery(
+        text="video generation", since=date(2026, 8, 20), until=date(2026, 8, 20), limit=3
+    )
     hits = shared_demo_index.search(query).hits
-    assert hits and all(h.paper.published == date(2026, 8, 20) or
-                        h.paper.list_date == date(2026, 8, 20) for h in hits)
+    assert hits and all(
+        h.paper.published == date(2026, 8, 20) or h.paper.list_date == date(2026, 8, 20)
+        for h in hits
+    )
 
 
 def test_author_filter(shared_demo_index):
