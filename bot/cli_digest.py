@@ -228,7 +228,17 @@ def scheduler_command() -> None:
     wanted = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
     root.setLevel(min(root.level or logging.WARNING, wanted))
     services = build_services(settings)
-    posters = {"cli": StdoutPoster(), **(getattr(services, "posters", None) or {})}
+    posters: dict = {"cli": StdoutPoster()}
+    if settings.slack.bot_token:
+        from bot.slack_app import SlackPoster, make_web_client
+
+        posters["slack"] = SlackPoster(make_web_client(settings.slack), services.state)
+    discord_bot = None
+    if settings.discord.token:
+        from bot.discord_app import DiscordPoster, PaperboyBot
+
+        discord_bot = PaperboyBot(services.router, services.state, settings.discord)
+        posters["discord"] = DiscordPoster(discord_bot)
     scheduler = DigestScheduler(services.digests, posters, settings.scheduler, index=services.index)
     for plan in services.digests.plans():
         where = f"{plan.time} {plan.timezone} {describe_days(plan.days)}"
@@ -236,11 +246,15 @@ def scheduler_command() -> None:
         print(f"plan {plan.name!r} -> {plan.platform}:{plan.channel_id} at {where}{missing}")
 
     async def main() -> None:
+        if discord_bot is not None:  # REST only: posting needs no gateway connection
+            await discord_bot.login(settings.discord.token.get_secret_value())
         await scheduler.start()
         try:
             await asyncio.Event().wait()
         finally:
             scheduler.shutdown()
+            if discord_bot is not None:
+                await discord_bot.close()
 
     try:
         asyncio.run(main())

@@ -13,5 +13,6 @@ class DigestPoster(Protocol):
     platform: str
 
     async def post(self, channel_id: str, reply: Reply) -> str:
-        """Send ``reply`` to ``channel_id``; raise on failure (the ledger then keeps it pending)."""
+        """Send ``reply`` to ``channel_id``; raise on failure (the ledger marks it failed and retries
+        within the grace window)."""
         ...

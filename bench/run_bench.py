@@ -1,0 +1,345 @@
+"""Paperboy benchmarks: ingest vs raw encode, warm search latency at 10k and 100k+, cold CLI.
+
+Run ``make bench`` (or ``python bench/run_bench.py [--quick]``). Prints a Markdown table and
+writes ``bench/results/bench.json``. What is real and what is synthesised: see bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+import scale_data as sd  # noqa: E402
+
+from retrieval.embed import SentenceTransformerEmbedder  # noqa: E402
+from retrieval.index import CANDIDATES, PaperIndex  # noqa: E402
+from retrieval.models import Paper, SearchQuery  # noqa: E402
+from retrieval.search import Candidates  # noqa: E402
+
+RESULTS = sd.ROOT / "bench" / "results"
+CLI_QUESTION = "fast FFT-based attention papers"
+
+
+def log(message: str) -> None:
+    """Progress on stderr (the table goes to stdout)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def machine() -> dict:
+    """nproc, CPU model, RAM, Python and load average."""
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = next(
+        int(ln.split()[1])
+        for ln in Path("/proc/meminfo").read_text().splitlines()
+        if ln.startswith("MemTotal")
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(mem_kb / 2**20, 1),
+        "python": platform.python_version(),
+        "gpu": "none (CPU only)",
+    }
+
+
+def timed(fn: Callable[[], object], repeat: int = 1) -> float:
+    """Seconds for ``fn`` (best of nothing: one run, measured as is)."""
+    started = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return time.perf_counter() - started
+
+
+def latency(fn: Callable[[str], object], queries: list[str], warmup: int = 5) -> dict:
+    """p50/p95/mean milliseconds of ``fn(q)`` over ``queries`` after a few warm-up calls."""
+    for q in queries[:warmup]:
+        fn(q)
+    samples = []
+    for q in queries:
+        started = time.perf_counter()
+        fn(q)
+        samples.append((time.perf_counter() - started) * 1000)
+    return {
+        "p50_ms": round(float(np.percentile(samples, 50)), 2),
+        "p95_ms": round(float(np.percentile(samples, 95)), 2),
+        "mean_ms": round(statistics.fmean(samples), 2),
+        "n": len(samples),
+    }
+
+
+def make_queries(papers: list[Paper], n: int) -> list[str]:
+    """Short realistic questions: a title's key phrase (before a colon, else its first words)."""
+    out: list[str] = []
+    for paper in sd.sample(papers, n * 2, seed=23):
+        head = paper.title.split(":")[0] if ":" in paper.title else paper.title
+        words = head.split()
+        if len(words) < 2:
+            words = paper.title.split()
+        phrase = " ".join(words[:6]).strip(" .,;").lower()
+        if len(phrase) > 5 and phrase not in out:
+            out.append(phrase)
+        if len(out) == n:
+            break
+    return out
+
+
+def bench_ingest(embedder, papers: list[Paper]) -> dict:
+    """Raw model encode rate vs PaperIndex.ingest throughput vs re-ingest, same papers."""
+    texts = [p.text for p in papers]
+    embedder.encode(texts[:64])  # warm-up
+    encode_s = timed(lambda: embedder.encode(texts))
+    folder = sd.CACHE / "ingest-tmp"
+    shutil.rmtree(folder, ignore_errors=True)
+    index = PaperIndex.open(folder, embedder)
+    ingest_s = timed(lambda: index.ingest(papers))
+    report = {}
+    reingest_s = timed(lambda: report.setdefault("r", index.ingest(papers)))
+    shutil.rmtree(folder, ignore_errors=True)
+    return {
+        "papers": len(papers),
+        "raw_encode_s": round(encode_s, 2),
+        "raw_encode_per_s": round(len(papers) / encode_s, 1),
+        "ingest_s": round(ingest_s, 2),
+        "ingest_per_s": round(len(papers) / ingest_s, 1),
+        "reingest_s": round(reingest_s, 2),
+        "reingest_added": report["r"].added,
+        "reingest_updated_text": report["r"].updated_text,
+        "load": os.getloadavg(),
+    }
+
+
+def retrieve(index: PaperIndex, text: str, since=None) -> Candidates:
+    """Hybrid candidates only (encode + dense + BM25 + RRF), no page fetch or snippets."""
+    keep = index.catalogue().mask(since, None, None)
+    vector = index.embedder.encode([text])[0]
+    dense = index._search.dense(vector, CANDIDATES, keep)
+    lexical = index._search.lexical(text, CANDIDATES, keep)
+    return index._search.fuse(dense, lexical, "hybrid")
+
+
+def bench_search(index: PaperIndex, queries: list[str]) -> dict:
+    """Latency rows for one store (see README for what each row measures)."""
+    cat = index.catalogue()
+    newest = sd_date(int(cat.day.max()))
+    week, year = newest - timedelta(days=6), newest - timedelta(days=364)
+    col = index.store._col
+    enc = index.embedder.encode
+    vectors = {q: enc([q])[0] for q in queries}
+    rows: dict[str, dict] = {}
+
+    def chroma_where(since):
+        n = int(since.strftime("%Y%m%d"))
+        return lambda q: col.query(
+            query_embeddings=vectors[q].reshape(1, -1),
+            n_results=CANDIDATES,
+            where={"published": {"$gte": n}},
+            include=["distances"],
+        )
+
+    def ours(since):
+        return lambda q: index._search.dense(vectors[q], CANDIDATES, cat.mask(since, None, None))
+
+    def search(since):
+        return lambda q: index.search(SearchQuery(text=q, since=since, limit=10))
+
+    plan = [
+        ("floor: encode + store.nearest top-10", lambda q: index.store.nearest(enc([q])[0], 10)),
+        ("hybrid candidates, no filter", lambda q: retrieve(index, q)),
+        ("hybrid candidates, 7-day filter", lambda q: retrieve(index, q, week)),
+        ("hybrid candidates, 1-year filter", lambda q: retrieve(index, q, year)),
+        ("index.search() full, no filter", search(None)),
+        ("index.search() full, 7-day filter", search(week)),
+        ("index.search() full, 1-year filter", search(year)),
+        (
+            "dense top-100 only, no filter (vector given)",
+            lambda q: index.store.nearest(vectors[q], CANDIDATES),
+        ),
+        ("dense top-100, 7-day: our catalogue mask", ours(week)),
+        ("dense top-100, 7-day: Chroma where", chroma_where(week)),
+        ("dense top-100, 1-year: our catalogue mask", ours(year)),
+        ("dense top-100, 1-year: Chroma where", chroma_where(year)),
+    ]
+    for name, fn in plan:
+        rows[name] = latency(fn, queries)
+        log(f"    {name}: {rows[name]}")
+    return {
+        "papers": len(cat),
+        "newest_day": newest.isoformat(),
+        "in_7_days": int(cat.mask(week, None, None).sum()),
+        "in_1_year": int(cat.mask(year, None, None).sum()),
+        "rows": rows,
+        "load": os.getloadavg(),
+    }
+
+
+def sd_date(ordinal: int):
+    from datetime import date
+
+    return date.fromordinal(ordinal)
+
+
+def bench_cli(data_dir: Path, runs: int = 3) -> dict:
+    """Cold ``paperboy ask --json`` on a populated data dir: process start + model + answer."""
+    exe = Path(sys.executable).parent / "paperboy"
+    env = {**os.environ, "PAPERBOY_DATA_DIR": str(data_dir)}
+    times, top = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        out = subprocess.run(
+            [str(exe), "ask", "--json", CLI_QUESTION],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        times.append(time.perf_counter() - started)
+        top = json.loads(out.stdout.splitlines()[0])["results"][0]["title"]
+    return {
+        "median_s": round(statistics.median(times), 2),
+        "runs_s": [round(t, 2) for t in times],
+        "papers": None,
+        "top_hit": top,
+    }
+
+
+def build_corpora(real_n: int, large_n: int, embedder) -> tuple[list, list]:
+    """(papers, vectors) for the real-vector store and the large store."""
+    started = time.perf_counter()
+    recent = sd.load_recent()
+    real = sd.sample(recent, real_n)
+    log(f"  read {len(recent)} recent papers in {time.perf_counter() - started:.0f}s")
+    real_vecs = sd.real_vectors(embedder, real, f"real-{real_n}", log)
+    chosen = {p.id for p in real}
+    rest = [p for p in recent if p.id not in chosen]
+    if real_n + len(rest) < large_n:
+        old = sd.load_old(large_n - real_n - len(rest) + 1000)
+        rest += [p for p in old if p.id not in chosen][: large_n - real_n - len(rest)]
+    rest = rest[: large_n - real_n]
+    large = real + rest
+    large_vecs = np.concatenate([real_vecs, sd.synthetic_vectors(real_vecs, len(rest))])
+    return [real, real_vecs], [large, large_vecs]
+
+
+def fmt_table(result: dict) -> str:
+    """The Markdown table printed at the end (and pasted into the README)."""
+    ing = result["ingest"]
+    lines = [
+        f"Machine: {result['machine']['nproc']} cores ({result['machine']['cpu']}), "
+        f"{result['machine']['ram_gib']} GiB RAM, no GPU; load average at start "
+        f"{result['load_start'][0]:.2f}, at end {result['load_end'][0]:.2f}.",
+        "",
+        "| Ingest (same papers, all-MiniLM-L6-v2, batch 64) | value |",
+        "|---|---|",
+        f"| raw model encode | {ing['raw_encode_per_s']} abstracts/s ({ing['papers']} in "
+        f"{ing['raw_encode_s']} s) |",
+        f"| `PaperIndex.ingest` (embed + Chroma + BM25) | {ing['ingest_per_s']} papers/s "
+        f"({ing['ingest_s']} s) |",
+        f"| re-ingest unchanged | {ing['reingest_s']} s (embedded "
+        f"{ing['reingest_added'] + ing['reingest_updated_text']}) |",
+        "",
+    ]
+    stores = result["search"]
+    head = (
+        "| warm latency, ms (p50 / p95) | "
+        + " | ".join(f"{s['papers']:,} papers ({s['vectors']})" for s in stores)
+        + " |"
+    )
+    lines += [head, "|---" * (len(stores) + 1) + "|"]
+    for name in stores[0]["rows"]:
+        cells = [
+            f"{s['rows'][name]['p50_ms']:.1f} / {s['rows'][name]['p95_ms']:.1f}" for s in stores
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append(
+        "| papers in 7-day / 1-year window | "
+        + " | ".join(f"{s['in_7_days']:,} / {s['in_1_year']:,}" for s in stores)
+        + " |"
+    )
+    cli = result["cli"]
+    lines += [
+        "",
+        f'Cold CLI `paperboy ask --json "{CLI_QUESTION}"` on the '
+        f"{cli['papers']:,}-paper store: median {cli['median_s']} s of 3 "
+        f"({', '.join(map(str, cli['runs_s']))}).",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run every benchmark; print the table; write bench/results/bench.json."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--real", type=int, default=10_000, help="papers with real vectors")
+    parser.add_argument("--large", type=int, default=120_000, help="papers in the large store")
+    parser.add_argument("--queries", type=int, default=120)
+    parser.add_argument("--ingest", type=int, default=500, help="papers for the ingest test")
+    parser.add_argument("--out", type=Path, default=RESULTS / "bench.json")
+    args = parser.parse_args()
+    if args.quick:
+        args.real, args.large, args.queries, args.ingest = 1000, 5000, 30, 100
+        args.out = RESULTS / "bench-quick.json"
+    started = time.perf_counter()
+    result: dict = {
+        "machine": machine(),
+        "load_start": os.getloadavg(),
+        "args": {k: str(v) for k, v in vars(args).items()},
+    }
+    embedder = SentenceTransformerEmbedder()
+    log("corpora ...")
+    (real, real_vecs), (large, large_vecs) = build_corpora(args.real, args.large, embedder)
+    queries = make_queries(large, args.queries)
+    log(f"ingest throughput on {args.ingest} papers ...")
+    result["ingest"] = bench_ingest(embedder, sd.load_old(args.ingest))
+    log(f"  {result['ingest']}")
+    result["search"] = []
+    for papers, vectors, kind in (
+        (real, real_vecs, "real vectors"),
+        (large, large_vecs, f"{len(real):,} real vectors + synthesised"),
+    ):
+        folder = sd.CACHE / f"store-{len(papers)}"
+        log(f"store {folder.name} ...")
+        index, build_s = sd.build_store(folder, papers, vectors, embedder, log)
+        log(f"  built in {build_s:.0f} s" if build_s else "  reused")
+        entry = bench_search(index, queries)
+        entry.update(vectors=kind, build_s=build_s, data_dir=str(folder))
+        result["search"].append(entry)
+        del index
+    log("cold CLI ...")
+    result["cli"] = bench_cli(sd.CACHE / f"store-{len(real)}")
+    result["cli"]["papers"] = len(real)
+    result["load_end"] = os.getloadavg()
+    result["total_s"] = round(time.perf_counter() - started, 1)
+    result["queries_sample"] = queries[:10]
+    result["table_md"] = fmt_table(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, default=str))
+    print(result["table_md"])
+    print(f"\n(total {result['total_s']} s; written to {args.out})")
+
+
+if __name__ == "__main__":
+    main()
