@@ -5,8 +5,9 @@ Usage (from the repository root, in the project's venv)::
     python bench/eval_quality.py                      # both sets, modes dense/lexical/hybrid
     python bench/eval_quality.py --only fast --mode hybrid dense --limit-queries 5
 
-Prints a Markdown table, writes ``bench/results/quality.json`` (aggregates) and
-``bench/results/quality_per_query.json`` (per-query nDCG and top ids, for tuning fusion).
+Prints Markdown tables and writes ``bench/results/quality.json`` (aggregates) and
+``bench/results/quality_per_query.json`` (per-query nDCG and top ids, for tuning fusion); each
+file is merged by set, so ``--only fast`` keeps the last CSFCube numbers (each set has its date).
 Indexes live in ``bench/.cache/<set>/``; the index is incremental, so a re-run embeds nothing.
 
 * fast-transforms: ``bench/quality/fast_transforms_queries.json`` (graded 1-3, unlisted = 0);
@@ -161,8 +162,10 @@ def eval_csfcube(
     absent = [q["query_paper_id"] for q in queries if q["query_paper_id"] not in ids]
     if absent:
         raise SystemExit(f"query papers not in the corpus index: {absent[:5]}")
-    folds = {f: [q for fc in splits.values() for q in fc[f"{f}_test"]] for f in ("fold1", "fold2")}
-    facets = {f: [q["query_id"] for q in queries if q["facet"] == f] for f in splits}
+    names = sorted({q["facet"] for q in queries})
+    # each facet's queries are split in two halves; "fold1"/"fold2" = the test half of each fold
+    folds = {f: [q for n in names for q in splits[n][f"{f}_test"]] for f in ("fold1", "fold2")}
+    facets = {n: [q["query_id"] for q in queries if q["facet"] == n] for n in names}
     summary: dict[str, dict] = {}
     details = {q["query_id"]: {"title": q["title"], "facet": q["facet"]} for q in queries}
     for style in styles:
@@ -217,15 +220,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def merge_write(path: Path, sections: dict) -> dict:
+    """Write ``sections`` into the JSON file at ``path``, keeping the sets this run did not touch."""
+    merged = json.loads(path.read_text()) if path.exists() else {}
+    merged.update(sections)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(merged, indent=2) + "\n")
+    return merged
+
+
 def main(argv: Sequence[str] | None = None) -> dict:
-    """Run the selected evaluations, print the Markdown table and write the JSON files."""
+    """Run the selected evaluations, write/merge the JSON files and print the Markdown tables."""
     args = parse_args(argv)
-    results: dict = {
+    run = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()}-core CPU ({platform.machine()}), {platform.python_version()}",
         "model": "all-MiniLM-L6-v2" if args.model == "bundled" else args.model,
         "limit_queries": args.limit_queries,
     }
+    results: dict = {}
     details: dict = {}
     if args.only in (None, "fast"):
         queries = json.loads(args.queries.read_text())[: args.limit_queries]
@@ -233,17 +246,17 @@ def main(argv: Sequence[str] | None = None) -> dict:
             "fast_transforms", args.cache, args.model, args.data / "papers_fast_transforms.jsonl"
         )
         modes, details["fast_transforms"] = eval_fast(index, ids, queries, args.mode)
-        results["fast_transforms"] = {"queries": len(queries), "modes": modes}
+        results["fast_transforms"] = {**run, "queries": len(queries), "modes": modes}
     if args.only in (None, "csfcube"):
         root = args.data / "csfcube"
         index, ids = open_index("csfcube", args.cache, args.model, root / "corpus.jsonl")
         styles, details["csfcube"] = eval_csfcube(
             index, ids, root, args.mode, args.csf_query, args.limit_queries
         )
-        results["csfcube"] = {"relevant": "judged rel >= 1; query paper excluded", "styles": styles}
-    for path, payload in ((args.out, results), (args.per_query_out, details)):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(payload, indent=2) + "\n")
+        relevant = "judged rel >= 1; query paper excluded"
+        results["csfcube"] = {**run, "relevant": relevant, "styles": styles}
+    merge_write(args.per_query_out, details)
+    merge_write(args.out, results)
     print(markdown(results))
     return results
 

@@ -141,7 +141,7 @@ def retrieve(index: PaperIndex, text: str, since=None) -> Candidates:
     return index._search.fuse(dense, lexical, "hybrid")
 
 
-def bench_search(index: PaperIndex, queries: list[str]) -> dict:
+def bench_search(index: PaperIndex, queries: list[str], full_n: int) -> dict:
     """Latency rows for one store (see README for what each row measures)."""
     cat = index.catalogue()
     newest = sd_date(int(cat.day.max()))
@@ -184,7 +184,7 @@ def bench_search(index: PaperIndex, queries: list[str]) -> dict:
         ("dense top-100, 1-year: Chroma where", chroma_where(year)),
     ]
     for name, fn in plan:
-        rows[name] = latency(fn, queries)
+        rows[name] = latency(fn, queries[:full_n] if "full" in name else queries)
         log(f"    {name}: {rows[name]}")
     return {
         "papers": len(cat),
@@ -226,8 +226,9 @@ def bench_cli(data_dir: Path, runs: int = 3) -> dict:
     }
 
 
-def build_corpora(real_n: int, large_n: int, embedder) -> tuple[list, list]:
-    """(papers, vectors) for the real-vector store and the large store."""
+def build_corpora(real_n: int, small_n: int, large_n: int, embedder) -> tuple[list, list]:
+    """(papers, vectors) for the small and the large store; the first ``real_n`` papers (a
+    seeded sample of the recent dump) have real vectors, the rest synthesised ones."""
     started = time.perf_counter()
     recent = sd.load_recent()
     real = sd.sample(recent, real_n)
@@ -241,7 +242,7 @@ def build_corpora(real_n: int, large_n: int, embedder) -> tuple[list, list]:
     rest = rest[: large_n - real_n]
     large = real + rest
     large_vecs = np.concatenate([real_vecs, sd.synthetic_vectors(real_vecs, len(rest))])
-    return [real, real_vecs], [large, large_vecs]
+    return [large[:small_n], large_vecs[:small_n]], [large, large_vecs]
 
 
 def fmt_table(result: dict) -> str:
@@ -294,13 +295,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--real", type=int, default=10_000, help="papers with real vectors")
+    parser.add_argument("--small", type=int, default=10_000, help="papers in the small store")
     parser.add_argument("--large", type=int, default=120_000, help="papers in the large store")
     parser.add_argument("--queries", type=int, default=120)
+    parser.add_argument("--full-queries", type=int, default=40, help="for index.search() rows")
     parser.add_argument("--ingest", type=int, default=500, help="papers for the ingest test")
     parser.add_argument("--out", type=Path, default=RESULTS / "bench.json")
     args = parser.parse_args()
     if args.quick:
-        args.real, args.large, args.queries, args.ingest = 1000, 5000, 30, 100
+        args.real, args.small, args.large, args.queries, args.ingest = 500, 1000, 5000, 30, 50
+        args.full_queries = 10
         args.out = RESULTS / "bench-quick.json"
     started = time.perf_counter()
     result: dict = {
@@ -310,22 +314,25 @@ def main() -> None:
     }
     embedder = SentenceTransformerEmbedder()
     log("corpora ...")
-    (real, real_vecs), (large, large_vecs) = build_corpora(args.real, args.large, embedder)
+    (real, real_vecs), (large, large_vecs) = build_corpora(
+        args.real, args.small, args.large, embedder
+    )
     queries = make_queries(large, args.queries)
     log(f"ingest throughput on {args.ingest} papers ...")
     result["ingest"] = bench_ingest(embedder, sd.load_old(args.ingest))
     log(f"  {result['ingest']}")
     result["search"] = []
-    for papers, vectors, kind in (
-        (real, real_vecs, "real vectors"),
-        (large, large_vecs, f"{len(real):,} real vectors + synthesised"),
-    ):
+
+    def kind(n: int) -> str:
+        return "real vectors" if n <= args.real else f"{args.real:,} real vectors + synthesised"
+
+    for papers, vectors in ((real, real_vecs), (large, large_vecs)):
         folder = sd.CACHE / f"store-{len(papers)}"
         log(f"store {folder.name} ...")
         index, build_s = sd.build_store(folder, papers, vectors, embedder, log)
         log(f"  built in {build_s:.0f} s" if build_s else "  reused")
-        entry = bench_search(index, queries)
-        entry.update(vectors=kind, build_s=build_s, data_dir=str(folder))
+        entry = bench_search(index, queries, args.full_queries)
+        entry.update(vectors=kind(len(papers)), build_s=build_s, data_dir=str(folder))
         result["search"].append(entry)
         del index
     log("cold CLI ...")

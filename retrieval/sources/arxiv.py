@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from types import TracebackType
 
 import httpx
 
@@ -31,7 +30,7 @@ from retrieval.models import (
     normalise_space,
     strip_arxiv_version,
 )
-from retrieval.sources.http import PoliteHTTP, SourceError
+from retrieval.sources.http import ClosingContext, PoliteHTTP, SourceError
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -130,7 +129,7 @@ def read_atom_file(path: Path) -> ParseOutcome:
     return parse_atom(Path(path).read_bytes(), str(path)).outcome
 
 
-class ArxivClient:
+class ArxivClient(ClosingContext):
     """arXiv API client: one request every ``min_interval_s`` (retries included), backoff on
     429/5xx/network errors. ``clock``/``sleep`` are injectable so tests need not wait."""
 
@@ -229,14 +228,3 @@ class ArxivClient:
     def close(self) -> None:
         """Close the HTTP client if this object created it."""
         self._http.close()
-
-    def __enter__(self) -> ArxivClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -27,7 +26,7 @@ from retrieval.models import (
     normalise_space,
     strip_arxiv_version,
 )
-from retrieval.sources.http import PoliteHTTP
+from retrieval.sources.http import ClosingContext, PoliteHTTP
 
 _DAY_FILE = re.compile(r"^(?:daily_papers_)?(\d{4}-\d{2}-\d{2})\.json$")
 
@@ -153,7 +152,7 @@ def read_daily_dir(
     return outcome
 
 
-class HFDailyClient:
+class HFDailyClient(ClosingContext):
     """Client for ``/api/daily_papers``: retries with backoff on network errors, 429 (honouring
     ``Retry-After``) and 5xx; other 4xx raise :class:`~retrieval.sources.http.SourceHTTPError`."""
 
@@ -201,14 +200,3 @@ class HFDailyClient:
     def close(self) -> None:
         """Close the HTTP client if this object created it."""
         self._http.close()
-
-    def __enter__(self) -> HFDailyClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

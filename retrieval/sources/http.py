@@ -15,8 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import tenacity
@@ -88,7 +87,20 @@ class Throttle:
         self._last = self._clock()
 
 
-class PoliteHTTP:
+class ClosingContext:
+    """``with`` support for any object that has a ``close()``."""
+
+    def close(self) -> None:
+        """Release resources (overridden)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class PoliteHTTP(ClosingContext):
     """GET with retries and spacing over one ``httpx.Client`` (owned unless one is passed in)."""
 
     def __init__(
@@ -183,14 +195,3 @@ class PoliteHTTP:
         """Close the underlying client if this object created it."""
         if self._owns_http:
             self.http.close()
-
-    def __enter__(self) -> PoliteHTTP:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
