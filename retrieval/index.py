@@ -28,6 +28,7 @@ from retrieval.store import PaperStore, paper_from_record
 
 log = logging.getLogger(__name__)
 CANDIDATES = 100
+SENTENCE_CACHE = 20_000  # papers whose sentence vectors are kept for snippets
 
 
 class UnknownPaper(LookupError):
@@ -45,6 +46,7 @@ class PaperIndex:
         self._catalogue: Catalogue | None = None
         self._lexical: LexicalIndex | None = None
         self._search = HybridSearch(store, self.catalogue, self.lexical)
+        self._sentences: dict[str, tuple[list[str], np.ndarray]] = {}
 
     @classmethod
     def open(
@@ -197,7 +199,10 @@ class PaperIndex:
         abstracts = [papers[pid].abstract for pid, _ in page]
         if vector is not None and abstracts:
             text = snippet_text if snippet_text is not None else query.text
-            snippets = best_sentences(self.embedder, text, vector, abstracts)
+            if len(self._sentences) > SENTENCE_CACHE:
+                self._sentences.clear()
+            keys = [f"{pid}:{papers[pid].text_hash}" for pid, _ in page]
+            snippets = best_sentences(self.embedder, text, vector, abstracts, keys, self._sentences)
         else:
             snippets = [first_sentence(a) for a in abstracts]
         hits = tuple(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 
 import numpy as np
 
@@ -43,27 +43,38 @@ def shorten(sentence: str, limit: int = MAX_SNIPPET) -> str:
 
 
 def best_sentences(
-    embedder: Embedder, query_text: str, query_vector: np.ndarray, abstracts: Sequence[str]
+    embedder: Embedder,
+    query_text: str,
+    query_vector: np.ndarray,
+    abstracts: Sequence[str],
+    keys: Sequence[str] | None = None,
+    cache: MutableMapping[str, tuple[list[str], np.ndarray]] | None = None,
 ) -> list[str]:
     """For each abstract, the sentence closest to the query (dense similarity plus a small bonus
-    for shared words). All sentences are embedded in one batch."""
-    split = [split_sentences(a) or [a] for a in abstracts]
-    flat = [s for sentences in split for s in sentences]
-    if not flat:
-        return ["" for _ in abstracts]
-    vectors = embedder.encode(flat)
-    dense = vectors @ query_vector
+    for shared words). Sentences not in ``cache`` (keyed by ``keys``, e.g. paper ids) are
+    embedded in one batch and cached, so paging and follow-ups embed nothing new."""
+    keys = list(keys) if keys is not None else [str(i) for i in range(len(abstracts))]
+    cache = cache if cache is not None else {}
+    todo = [(k, a) for k, a in zip(keys, abstracts, strict=True) if k not in cache]
+    split = [split_sentences(a) or [a] for _, a in todo]
+    flat = [sentence for sentences in split for sentence in sentences]
+    if flat:
+        vectors = embedder.encode(flat)
+        offset = 0
+        for (key, _), sentences in zip(todo, split, strict=True):
+            cache[key] = (sentences, vectors[offset : offset + len(sentences)])
+            offset += len(sentences)
     query_words = set(_WORD.findall(query_text.lower()))
     picked: list[str] = []
-    offset = 0
-    for sentences in split:
+    for key in keys:
+        sentences, vectors = cache[key]
+        dense = vectors @ query_vector
         best_score, best = -1e9, sentences[0]
         for i, sentence in enumerate(sentences):
             words = set(_WORD.findall(sentence.lower()))
             overlap = len(query_words & words) / (len(query_words) or 1)
-            score = float(dense[offset + i]) + 0.15 * overlap
+            score = float(dense[i]) + 0.15 * overlap
             if score > best_score:
                 best_score, best = score, sentence
         picked.append(shorten(best))
-        offset += len(sentences)
     return picked
