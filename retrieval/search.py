@@ -1,7 +1,7 @@
 """Hybrid search: dense (Chroma HNSW) + lexical (BM25) candidates fused by reciprocal rank.
 
 Filters are applied with the in-memory :class:`Catalogue`: without a filter the dense side is a
-plain HNSW top-k; with a selective filter the allowed papers are scored exactly (their vectors are
+plain HNSW top-k (stores of at most 5,000 papers are scored exactly instead); with a selective filter the allowed papers are scored exactly (their vectors are
 fetched once and cached); with a broad filter HNSW is over-sampled and post-filtered.
 """
 
@@ -21,6 +21,7 @@ from retrieval.store import PaperStore
 Mode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 60
 EXACT_LIMIT = 20_000
+ALWAYS_EXACT = 5_000  # stores this small are scored exactly: as fast as HNSW, and never approximate
 
 
 def reciprocal_rank_fusion(
@@ -32,7 +33,7 @@ def reciprocal_rank_fusion(
     for ranking, weight in zip(rankings, weights, strict=True):
         for rank, pid in enumerate(ranking, start=1):
             scores[pid] = scores.get(pid, 0.0) + weight / (k + rank)
-    return sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
 @dataclass
@@ -67,6 +68,10 @@ class HybridSearch:
     def dense(self, vector: np.ndarray, k: int, keep: np.ndarray | None) -> Candidates:
         """Top-k by cosine similarity among the papers allowed by ``keep``."""
         if keep is None:
+            catalogue = self._catalogue()
+            if 0 < len(catalogue) <= ALWAYS_EXACT:
+                everything = np.ones(len(catalogue), dtype=bool)
+                return Candidates(self._exact(vector, k, catalogue, everything))
             return Candidates(self._store.nearest(vector, k))
         allowed = int(keep.sum())
         if allowed == 0:
