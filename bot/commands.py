@@ -215,8 +215,3 @@ def to_item(hit: Hit) -> ReplyItem:
         snippet=hit.snippet,
         score=round(hit.score, 4),
     )
-
-
-def search_query_for(question: str, today: date, limit: int) -> SearchQuery:
-    """The parsed query for a question (exposed for the CLI's --json output)."""
-    return parse_question(question, today, limit=limit)

@@ -24,7 +24,7 @@ from retrieval.models import Hit, IngestReport, Paper, ParseProblem, SearchQuery
 from retrieval.ranking import order_candidates
 from retrieval.search import Candidates, HybridSearch, Mode
 from retrieval.snippets import best_sentences, first_sentence
-from retrieval.store import PaperStore, paper_from_record
+from retrieval.store import PaperStore
 
 log = logging.getLogger(__name__)
 CANDIDATES = 100
@@ -45,7 +45,8 @@ class PaperIndex:
         self._lock = threading.RLock()
         self._catalogue: Catalogue | None = None
         self._lexical: LexicalIndex | None = None
-        self._search = HybridSearch(store, self.catalogue, self.lexical)
+        # search() checks the store revision once per question; candidates reuse that snapshot
+        self._search = HybridSearch(store, self._built_catalogue, self._built_lexical)
         self._sentences: dict[str, tuple[list[str], np.ndarray]] = {}
 
     @classmethod
@@ -91,6 +92,20 @@ class PaperIndex:
     def lexical(self) -> LexicalIndex:
         """The current BM25 index (refreshed if stale)."""
         self.refresh()
+        assert self._lexical is not None
+        return self._lexical
+
+    def _built_catalogue(self) -> Catalogue:
+        """The catalogue as of the last revision check (no store round-trip)."""
+        if self._catalogue is None:
+            self.refresh()
+        assert self._catalogue is not None
+        return self._catalogue
+
+    def _built_lexical(self) -> LexicalIndex:
+        """The BM25 index as of the last revision check (no store round-trip)."""
+        if self._lexical is None:
+            self.refresh()
         assert self._lexical is not None
         return self._lexical
 
@@ -212,8 +227,3 @@ class PaperIndex:
             )
         )
         return SearchResult(query, hits, len(ranked))
-
-
-def all_papers(store: PaperStore) -> list[Paper]:
-    """Every paper in a store (for exports and migrations)."""
-    return [paper_from_record(pid, meta, doc) for pid, meta, doc, _ in store.iter_records()]

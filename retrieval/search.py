@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Literal
 
 import numpy as np
@@ -126,14 +125,3 @@ class HybridSearch:
                 [dense.ids, lexical.ids], [self.dense_weight, self.lexical_weight]
             )
         )
-
-
-def window(since: date | None, until: date | None) -> str:
-    """A short description of a date window for replies and logs."""
-    if since and until:
-        return f"{since.isoformat()}..{until.isoformat()}"
-    if since:
-        return f"since {since.isoformat()}"
-    if until:
-        return f"until {until.isoformat()}"
-    return "any date"
