@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from bot.commands import CommandRouter
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.state import BotState
 from retrieval.embed import Embedder, SentenceTransformerEmbedder
@@ -46,6 +47,7 @@ class Services:
     ledger: object | None = None
     digests: object | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    metrics: Metrics = field(default_factory=Metrics)
 
     def today(self) -> date:
         """Today's date by the services' clock (UTC)."""
@@ -68,13 +70,16 @@ def build_services(
     settings: Settings,
     embedder: Embedder | None = None,
     clock: Callable[[], datetime] | None = None,
+    metrics: Metrics | None = None,
 ) -> Services:
     """Build the index, state, digest service and router from settings.
 
     ``embedder`` may be passed in to share one loaded model (tests, several front ends);
-    ``clock`` (aware datetimes) lets tests and replays pin "now".
+    ``clock`` (aware datetimes) lets tests and replays pin "now"; ``metrics`` is the process's
+    Prometheus registry (a fresh one if not given).
     """
     clock = clock or (lambda: datetime.now(UTC))
+    metrics = metrics or Metrics()
 
     def today() -> date:
         return clock().date()
@@ -88,7 +93,7 @@ def build_services(
         chroma_port=settings.store.chroma_port,
     )
     state = BotState(settings.state_path)
-    ledger, digests = _digest_parts(settings, index, clock)
+    ledger, digests = _digest_parts(settings, index, clock, metrics)
     router = CommandRouter(
         index,
         state,
@@ -96,15 +101,18 @@ def build_services(
         page_size=settings.search.results_per_page,
         mode=settings.search.mode,
         today=today,
+        metrics=metrics,
     )
-    return Services(settings, index, state, router, ledger, digests, clock)
+    return Services(settings, index, state, router, ledger, digests, clock, metrics)
 
 
-def _digest_parts(settings: Settings, index: PaperIndex, clock: Callable[[], datetime]):
+def _digest_parts(
+    settings: Settings, index: PaperIndex, clock: Callable[[], datetime], metrics: Metrics
+):
     """The digest ledger and service (kept apart so the wiring stays readable)."""
     from bot.digest_service import DigestService
     from bot.ledger import DigestLedger
 
     ledger = DigestLedger(settings.state_path)
-    digests = DigestService(index, ledger, settings.digest, clock=clock)
+    digests = DigestService(index, ledger, settings.digest, clock=clock, metrics=metrics)
     return ledger, digests

@@ -10,11 +10,13 @@ Grammar (first word decides; anything else is a question):
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import Protocol
 
+from bot.metrics import Metrics
 from bot.reply import Action, ChatRequest, Reply, ReplyItem
 from bot.state import BotState
 from retrieval.index import PaperIndex, UnknownPaper
@@ -58,6 +60,7 @@ class CommandRouter:
         page_size: int = 5,
         mode: Mode = "hybrid",
         today: Callable[[], date] = date.today,
+        metrics: Metrics | None = None,
     ) -> None:
         self.index = index
         self.state = state
@@ -65,16 +68,32 @@ class CommandRouter:
         self.page_size = page_size
         self.mode = mode
         self.today = today
+        self.metrics = metrics or Metrics()
 
     def handle(self, request: ChatRequest) -> Reply:
         """Answer one request. Never raises for bad input; failures become error replies."""
+        started = time.perf_counter()
+        reply = self._handle(request)
+        self.metrics.observe_answer(request.platform, reply.kind, time.perf_counter() - started)
+        return reply
+
+    def _handle(self, request: ChatRequest) -> Reply:
         text = " ".join(request.text.split())
         word, _, rest = text.partition(" ")
         word = word.lower().lstrip("/!")
         try:
             return self._dispatch(request, word, rest.strip(), text)
         except Exception:
+            store = getattr(self.index, "store", None)
+            if store is not None and not store.heartbeat():
+                log.warning("the paper store is unreachable; answered %r with an apology", text)
+                self.metrics.record_error("store")
+                return error_reply(
+                    "I can't reach the paper library right now. Please try again in a minute; "
+                    "nothing you asked is lost, just ask again."
+                )
             log.exception("request failed: %r", text[:200])
+            self.metrics.record_error("router")
             return error_reply("Something went wrong on my side; please try again in a minute.")
 
     def _dispatch(self, request: ChatRequest, word: str, rest: str, text: str) -> Reply:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from bot.ledger import DigestLedger
+from bot.metrics import Metrics
 from bot.posting import DigestPoster
 from bot.reply import Action, Reply, ReplyItem
 from bot.settings import WEEKDAYS, ChannelPlan, DigestSettings
@@ -69,7 +70,9 @@ class DigestService:
         window_days: int = 1,
         weights: TrendingWeights = DEFAULT_WEIGHTS,
         source: str = "hf",
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics()
         self.index = index
         self.ledger = ledger
         self.digest_settings = settings
@@ -268,6 +271,15 @@ class DigestService:
         self, plan: ChannelPlan, poster: DigestPoster, day: date, now: datetime | None = None
     ) -> Delivery:
         """Post ``plan``'s digest for ``day`` at most once (see :mod:`bot.ledger`)."""
+        delivery = await self._deliver(plan, poster, day, now)
+        self.metrics.record_digest(plan.platform, delivery.status)
+        if delivery.status == "failed":
+            self.metrics.record_error(f"digest:{plan.platform}")
+        return delivery
+
+    async def _deliver(
+        self, plan: ChannelPlan, poster: DigestPoster, day: date, now: datetime | None
+    ) -> Delivery:
         key = (plan.platform, plan.channel_id, day)
         self.ledger.reconcile()
         existing = self.ledger.entry(*key)

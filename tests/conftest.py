@@ -60,3 +60,21 @@ def shared_demo_index(demo_index_dir, embedder):
     from retrieval.index import PaperIndex
 
     return PaperIndex.open(demo_index_dir, embedder)
+
+
+@pytest.fixture(scope="module")
+def demo_chroma(tmp_path_factory, demo_index_dir):
+    """A real ``chroma run`` server (module-wide) holding the demo corpus in ``papers``.
+
+    Tests may stop and start it again (same port and path) to simulate an outage."""
+    from bot.cli_ops import copy_collection
+    from retrieval.store import PaperStore
+    from tests.fakes.processes import ChromaProcess
+
+    server = ChromaProcess(tmp_path_factory.mktemp("chroma-demo")).start()
+    try:
+        source = PaperStore.embedded(demo_index_dir / "chroma")
+        copy_collection(source, PaperStore.remote("127.0.0.1", server.port))
+        yield server
+    finally:
+        server.stop()

@@ -224,11 +224,17 @@ class FakeDiscord:
 
     async def mention(self, text: str, user_id: int | None = None) -> dict[str, Any]:
         """Push a MESSAGE_CREATE whose text starts with a mention of the bot."""
+        return await self.message(f"<@{self.app_id}> {text}", user_id, mentions_bot=True)
+
+    async def message(
+        self, content: str, user_id: int | None = None, mentions_bot: bool = False
+    ) -> dict[str, Any]:
+        """Push a MESSAGE_CREATE of a member's message in the channel."""
         author = user_id or snowflake()
         data = {
             **self._message_base(self.channel_id, author=user_payload(author, "asker")),
-            "content": f"<@{self.app_id}> {text}",
-            "mentions": [self.bot_user],
+            "content": content,
+            "mentions": [self.bot_user] if mentions_bot else [],
             "member": {k: v for k, v in self.member(author).items() if k != "user"},
         }
         await self.dispatch("MESSAGE_CREATE", data)
