@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -40,21 +43,39 @@ class LexicalIndex:
         return cls(list(ids), retriever, revision)
 
     def save(self, folder: Path) -> None:
-        """Write the index and its id list to ``folder``."""
-        folder.mkdir(parents=True, exist_ok=True)
-        if self._retriever is not None:
-            self._retriever.save(str(folder / "bm25"))
-        (folder / "ids.json").write_text(json.dumps({"revision": self.revision, "ids": self.ids}))
+        """Write the index to a fresh sub-folder of ``folder``, then point ``folder/current`` at
+        it with an atomic rename, so processes sharing the folder never read a half-written
+        index. Versions replaced over a minute ago are removed. A failed write is logged, not
+        raised: the index in memory stays usable and the next process rebuilds its own."""
+        version = f"r{self.revision}-{os.getpid()}-{time.time_ns()}"
+        try:
+            target = folder / version
+            target.mkdir(parents=True)
+            if self._retriever is not None:
+                self._retriever.save(str(target / "bm25"))
+            info = {"revision": self.revision, "ids": self.ids}
+            (target / "ids.json").write_text(json.dumps(info))
+            pointer = folder / f".current-{version}"
+            pointer.write_text(version)
+            os.replace(pointer, folder / "current")
+        except OSError as exc:
+            log.warning("could not save the lexical index to %s: %s", folder, exc)
+            return
+        stale = time.time() - 60
+        for old in folder.iterdir():
+            if old.is_dir() and old.name != version and old.stat().st_mtime < stale:
+                shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex | None:
         """Load a saved index, or None if there is none (or it is unreadable)."""
-        meta = folder / "ids.json"
-        if not meta.is_file():
+        pointer = folder / "current"
+        if not pointer.is_file():
             return None
         try:
-            info = json.loads(meta.read_text())
-            retriever = bm25s.BM25.load(str(folder / "bm25")) if info["ids"] else None
+            current = folder / pointer.read_text().strip()
+            info = json.loads((current / "ids.json").read_text())
+            retriever = bm25s.BM25.load(str(current / "bm25")) if info["ids"] else None
         except Exception as exc:  # a corrupt index is rebuilt, never fatal
             log.warning("lexical index at %s unreadable (%s); it will be rebuilt", folder, exc)
             return None
