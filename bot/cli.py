@@ -343,17 +343,20 @@ def _dates(
 
 
 def _register_front_ends() -> None:
-    """Add the digest, Slack and Discord commands (each module adds its own)."""
+    """Add the commands that live in their own modules (each module adds its own)."""
     import importlib
 
-    for name in ("bot.cli_digest", "bot.cli_slack", "bot.cli_discord", "bot.cli_ops"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(app)
+    for name in (
+        "bot.cli_digest",
+        "bot.cli_scheduler",
+        "bot.cli_slack",
+        "bot.cli_discord",
+        "bot.cli_ops",
+        "bot.cli_health",
+        "bot.cli_backup",
+        "bot.cli_reindex",
+    ):
+        importlib.import_module(name).register(app)
 
 
 _register_front_ends()

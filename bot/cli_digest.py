@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from bot.digest_service import DigestService, describe_days
+from bot.digest_service import DigestService
 from bot.ledger import DigestLedger
 from bot.reply import Reply
 from bot.settings import WEEKDAYS, ChannelPlan, Settings
@@ -29,9 +29,8 @@ DEFAULT_REPLAY_DIR = Path(__file__).resolve().parents[1].parent / "shared/data/h
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``digest`` and ``scheduler`` to the ``paperboy`` CLI."""
+    """Add ``digest`` to the ``paperboy`` CLI (``scheduler`` is in :mod:`bot.cli_scheduler`)."""
     app.command("digest")(digest_command)
-    app.command("scheduler")(scheduler_command)
 
 
 def _load() -> Settings:
@@ -205,60 +204,3 @@ def run_replay(
         ledger.close()
     report.seconds = time.perf_counter() - started
     return report
-
-
-class StdoutPoster:
-    """Posts digests of ``cli`` plans to the terminal."""
-
-    platform = "cli"
-
-    async def post(self, channel_id: str, reply: Reply) -> str:
-        """Print the digest; the message id is the time."""
-        print(f"[{channel_id}] {reply.to_text()}\n", flush=True)
-        return f"cli-{time.time():.0f}"
-
-
-def scheduler_command() -> None:
-    """Run the digest scheduler standalone until interrupted."""
-    from bot.app import build_services
-    from bot.scheduler import DigestScheduler
-
-    settings = _load()
-    root = logging.getLogger()
-    wanted = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
-    root.setLevel(min(root.level or logging.WARNING, wanted))
-    services = build_services(settings)
-    posters: dict = {"cli": StdoutPoster()}
-    if settings.slack.bot_token:
-        from bot.slack_app import SlackPoster, make_web_client
-
-        posters["slack"] = SlackPoster(make_web_client(settings.slack), services.state)
-    discord_bot = None
-    if settings.discord.token:
-        from bot.discord_app import DiscordPoster, PaperboyBot
-
-        discord_bot = PaperboyBot(services.router, services.state, settings.discord)
-        posters["discord"] = DiscordPoster(discord_bot)
-    scheduler = DigestScheduler(services.digests, posters, settings.scheduler, index=services.index)
-    for plan in services.digests.plans():
-        where = f"{plan.time} {plan.timezone} {describe_days(plan.days)}"
-        missing = "" if plan.platform in posters else f" (no {plan.platform} poster here)"
-        print(f"plan {plan.name!r} -> {plan.platform}:{plan.channel_id} at {where}{missing}")
-
-    async def main() -> None:
-        if discord_bot is not None:  # REST only: posting needs no gateway connection
-            await discord_bot.login(settings.discord.token.get_secret_value())
-        await scheduler.start()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            scheduler.shutdown()
-            if discord_bot is not None:
-                await discord_bot.close()
-
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
-    finally:
-        services.close()

@@ -29,6 +29,10 @@ def discord_command(
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="do not post digests from this process")
     ] = False,
+    ops_port: Annotated[
+        int | None,
+        typer.Option(help="port of /healthz and /metrics (default: ops.discord_port; 0 = off)"),
+    ] = None,
 ) -> None:
     """Run Paperboy in Discord: /papers commands, @mentions, buttons and channel digests."""
     from bot.cli import load_settings  # late import: bot.cli imports this module
@@ -43,34 +47,41 @@ def discord_command(
         raise typer.Exit(2)
     logging.basicConfig(level=settings.log_level)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_discord(settings, scheduler=not no_scheduler))
+        asyncio.run(serve_discord(settings, scheduler=not no_scheduler, ops_port=ops_port))
 
 
-async def serve_discord(settings: Settings, scheduler: bool = True) -> None:
-    """Build the services, log in, start the digest scheduler (optional) and run the gateway."""
-    from bot.app import build_services, ensure_corpus
+async def serve_discord(
+    settings: Settings, scheduler: bool = True, ops_port: int | None = None
+) -> None:
+    """Serve health and metrics, build the services (waiting for Chroma if needed), log in,
+    start the digest scheduler under the shared lease (optional) and run the gateway."""
+    from bot.app import ensure_corpus
     from bot.discord_app import DiscordPoster, PaperboyBot
+    from bot.metrics import Metrics
+    from bot.runtime import open_services, start_ops
 
     assert settings.discord.token is not None
-    services = build_services(settings)
+    metrics = Metrics()
+    port = settings.ops.discord_port if ops_port is None else ops_port
+    ops = await start_ops(settings, metrics, port)
+    services = await open_services(settings, metrics, ops)
     digest_scheduler = None
     try:
         if settings.demo_corpus:
             await asyncio.to_thread(ensure_corpus, services.index)
         async with PaperboyBot(services.router, services.state, settings.discord) as bot:
+            if ops is not None:
+                ops.set_check("discord", bot.connection_check)
             await bot.login(settings.discord.token.get_secret_value())
             if scheduler and settings.scheduler.run_in_bot and services.digests is not None:
-                from bot.scheduler import DigestScheduler
+                from bot.runtime import leased_scheduler
 
-                digest_scheduler = DigestScheduler(
-                    services.digests,
-                    {"discord": DiscordPoster(bot)},
-                    settings.scheduler,
-                    index=services.index,
-                )
+                digest_scheduler = leased_scheduler(services, {"discord": DiscordPoster(bot)})
                 await digest_scheduler.start()
             await bot.connect()
     finally:
         if digest_scheduler is not None:
             digest_scheduler.shutdown()
         services.close()
+        if ops is not None:
+            await ops.stop()

@@ -19,6 +19,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from retrieval.embed import NoEmbedder
+
 PAGE = 1000
 out = Console()
 err = Console(stderr=True)
@@ -28,16 +30,6 @@ def register(app: typer.Typer) -> None:
     """Add ``status`` and ``migrate`` to the ``paperboy`` CLI."""
     app.command("status")(status_command)
     app.command("migrate")(migrate_command)
-
-
-class _NoEmbedder:
-    """Stands in for the model where nothing is embedded (status stays fast and light)."""
-
-    name = "none"
-    dim = 0
-
-    def encode(self, texts):  # noqa: ANN001, ANN201
-        raise RuntimeError("status does not embed text")
 
 
 def _stamp(seconds: float | None) -> str | None:
@@ -164,7 +156,7 @@ def status_command(
     settings = load_settings()
     backend, location = _store_where(settings)
     try:
-        services = build_services(settings, embedder=_NoEmbedder())
+        services = build_services(settings, embedder=NoEmbedder("status"))
     except Exception as exc:  # chromadb raises many types when a server is down
         err.print(f"[red]Cannot open the {backend} paper store at {location}:[/red] {exc}")
         raise typer.Exit(1) from exc

@@ -29,6 +29,10 @@ def slack_command(
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="do not post digests from this process")
     ] = False,
+    ops_port: Annotated[
+        int | None,
+        typer.Option(help="port of /healthz and /metrics (default: ops.slack_port; 0 = off)"),
+    ] = None,
 ) -> None:
     """Run Paperboy in Slack: mentions, DMs, /papers, buttons, reactions and channel digests."""
     from bot.cli import load_settings  # late import: bot.cli imports this module
@@ -49,7 +53,7 @@ def slack_command(
         raise typer.Exit(2)
     logging.basicConfig(level=settings.log_level)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_slack(settings, scheduler=not no_scheduler))
+        asyncio.run(serve_slack(settings, scheduler=not no_scheduler, ops_port=ops_port))
 
 
 def missing_secret(settings: Settings) -> str | None:
@@ -66,31 +70,44 @@ def missing_secret(settings: Settings) -> str | None:
     return None
 
 
-async def serve_slack(settings: Settings, scheduler: bool = True) -> None:
-    """Build the services, connect to Slack and (optionally) run the digest scheduler."""
-    from bot.app import build_services, ensure_corpus
-    from bot.slack_app import SlackBot, run_forever
+async def serve_slack(
+    settings: Settings, scheduler: bool = True, ops_port: int | None = None
+) -> None:
+    """Serve health and metrics, build the services (waiting for Chroma if needed), connect to
+    Slack and (optionally) run the digest scheduler under the shared lease."""
+    from bot.app import ensure_corpus
+    from bot.metrics import Metrics
+    from bot.runtime import open_services, start_ops
+    from bot.slack_app import SlackBot
+    from bot.slack_runner import SlackConnection, run_forever
 
-    services = build_services(settings)
+    metrics = Metrics()
+    ops = await start_ops(
+        settings, metrics, settings.ops.slack_port if ops_port is None else ops_port
+    )
+    services = await open_services(settings, metrics, ops)
     digest_scheduler = None
     try:
         if settings.demo_corpus:
             await asyncio.to_thread(ensure_corpus, services.index)
         bot = SlackBot(settings.slack, services.router, services.state)
+        connection = SlackConnection(bot)
+        if ops is not None:
+            ops.set_check("slack", connection.check)
         if scheduler and settings.scheduler.run_in_bot and services.digests is not None:
-            from bot.scheduler import DigestScheduler
+            from bot.runtime import leased_scheduler
 
-            digest_scheduler = DigestScheduler(
-                services.digests, {"slack": bot.poster}, settings.scheduler, index=services.index
-            )
+            digest_scheduler = leased_scheduler(services, {"slack": bot.poster})
             # catching up on missed digests may fetch papers first: don't hold up the bot
             starting = asyncio.create_task(digest_scheduler.start())
             starting.add_done_callback(_log_failure)
-        await run_forever(bot)
+        await run_forever(bot, connection)
     finally:
         if digest_scheduler is not None:
             digest_scheduler.shutdown()
         services.close()
+        if ops is not None:
+            await ops.stop()
 
 
 def _log_failure(task: asyncio.Task) -> None:

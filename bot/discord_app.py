@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ from discord.http import HTTPClient, Route
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from bot.discord_render import ButtonSpec, DiscordMessage, fallback_text, render_reply
+from bot.ops_server import CheckResult
 from bot.reply import ChatRequest, Reply
 from bot.settings import DiscordSettings
 from bot.state import BotState
@@ -91,6 +93,16 @@ class PaperboyBot(commands.AutoShardedBot):
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d command(s) to guild %s", len(synced), guild_id)
+
+    async def connection_check(self) -> CheckResult:
+        """Readiness for ``/healthz``: the gateway session is up (discord.py reconnects itself)."""
+        if self.is_closed():
+            return CheckResult(False, "Discord client closed")
+        if not self.is_ready():
+            return CheckResult(False, "connecting to the Discord gateway")
+        latency = self.latency
+        shown = f"{latency * 1000:.0f} ms" if math.isfinite(latency) else "n/a"
+        return CheckResult(True, f"gateway connected as {self.user}, latency {shown}")
 
     async def ask(self, request: ChatRequest) -> Reply:
         """Run the router in a worker thread; a failure becomes an error reply."""

@@ -114,7 +114,9 @@ class DigestScheduler:
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start the jobs (inside a running event loop), then catch up on missed digests."""
+        """Start the jobs (inside a running event loop), then catch up on missed digests.
+        May be called again after :meth:`shutdown` (a lease handed back, then retaken)."""
+        self._jobs = {}
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={
@@ -232,6 +234,7 @@ class DigestScheduler:
                     "refreshing %s failed: %s; retrying in %s", SOURCE, err, self.refresh_retry
                 )
                 self.digests.ledger.record_source(SOURCE, f"{type(err).__name__}: {err}")
+                self.digests.metrics.record_error(f"refresh:{SOURCE}")
                 if self.scheduler is not None and self.scheduler.running:
                     self.scheduler.add_job(
                         self.refresh_sources,
@@ -242,6 +245,7 @@ class DigestScheduler:
                     )
                 return False
             self.digests.ledger.record_source(SOURCE)
+            self.digests.metrics.record_ingest(SOURCE, report)
             log.info("refreshed %s %s..%s: %s", SOURCE, since, until, report)
             return True
 

@@ -124,6 +124,16 @@ class SchedulerSettings(BaseModel):
     arxiv_categories: list[str] = Field(default_factory=list)
     arxiv_api_url: str = "http://export.arxiv.org/api/query"
     run_in_bot: bool = True
+    lease_seconds: float = Field(60, gt=0)
+
+
+class OpsSettings(BaseModel):
+    """``/healthz``, ``/livez`` and ``/metrics`` of the long-running processes (port 0 = off)."""
+
+    host: str = "127.0.0.1"
+    slack_port: int = Field(9101, ge=0, le=65535)
+    discord_port: int = Field(9102, ge=0, le=65535)
+    scheduler_port: int = Field(9103, ge=0, le=65535)
 
 
 class Settings(BaseSettings):
@@ -143,6 +153,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
 
     @classmethod
     def settings_customise_sources(

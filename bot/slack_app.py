@@ -1,4 +1,4 @@
-"""The Slack adapter: bolt ``AsyncApp`` listeners, Socket Mode / HTTP runners, digest poster.
+"""The Slack adapter: bolt ``AsyncApp`` listeners and the digest poster (runners: slack_runner).
 
 A thin translator. Slack events (mentions, DMs, ``/papers``, buttons, reactions) become a neutral
 :class:`~bot.reply.ChatRequest` for the command router; its :class:`~bot.reply.Reply` goes back as
@@ -16,8 +16,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from aiohttp import web
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -276,51 +274,3 @@ class SlackBot:
         )
         if getattr(sent, "status_code", 200) >= 400:
             log.warning("response_url answered %s", sent.status_code)
-
-
-async def start_http(bot: SlackBot, host: str, port: int) -> web.AppRunner:
-    """Serve the Events API, interactivity and ``/papers`` on ``host:port`` at ``/slack/events``.
-
-    Bolt verifies every request's signature. Returns the started runner (``cleanup()`` stops it);
-    ``runner.addresses`` holds the bound port when ``port`` is 0.
-    """
-    web_app = bot.app.web_app(path=EVENTS_PATH, port=port)
-    web_app.router.add_get("/healthz", _healthz)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    return runner
-
-
-async def _healthz(_: web.Request) -> web.Response:
-    return web.Response(text="ok")
-
-
-async def connect_socket_mode(bot: SlackBot, app_token: str) -> AsyncSocketModeHandler:
-    """Open a Socket Mode connection (``apps.connections.open`` + WebSocket) for ``bot``."""
-    handler = AsyncSocketModeHandler(bot.app, app_token, web_client=bot.client)
-    await handler.connect_async()
-    return handler
-
-
-async def run_forever(bot: SlackBot) -> None:
-    """Run ``bot`` in the mode its settings choose until cancelled."""
-    slack = bot.settings
-    if slack.mode == "http":
-        runner = await start_http(bot, slack.http_host, slack.http_port)
-        log.info("Slack HTTP mode on %s:%s%s", slack.http_host, slack.http_port, EVENTS_PATH)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
-        return
-    if not slack.app_token:
-        raise ValueError(
-            "Slack Socket Mode needs an app token (PAPERBOY_SLACK__APP_TOKEN, xapp-...)"
-        )
-    handler = await connect_socket_mode(bot, slack.app_token.get_secret_value())
-    log.info("Slack Socket Mode connected")
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await handler.close_async()

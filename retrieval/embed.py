@@ -37,7 +37,8 @@ def bundled_model_path() -> Path:
 class SentenceTransformerEmbedder:
     """sentence-transformers model on the CPU, loaded offline.
 
-    ``model`` is ``"bundled"``, a local path, or a model name already in the local HF cache.
+    ``model`` is ``"bundled"``, a local path, or a model name already in the local HF cache;
+    it is kept as ``spec`` (stamped on collections, see :mod:`retrieval.reindex`).
     """
 
     def __init__(self, model: str = BUNDLED, batch_size: int = 64, device: str = "cpu") -> None:
@@ -46,6 +47,7 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         source = str(bundled_model_path()) if model == BUNDLED else model
+        self.spec = model
         self.name = "all-MiniLM-L6-v2" if model == BUNDLED else model
         self._model = SentenceTransformer(source, device=device, local_files_only=True)
         self.dim = int(self._model.get_embedding_dimension())
@@ -63,3 +65,19 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class NoEmbedder:
+    """Stands in for the model in commands that embed nothing (status, lexical reindex), so
+    they start fast and light; calling :meth:`encode` is a bug and says so."""
+
+    name = "none"
+    spec = None
+    dim = 0
+
+    def __init__(self, purpose: str = "this command") -> None:
+        self.purpose = purpose
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Always raises: nothing is embedded here."""
+        raise RuntimeError(f"{self.purpose} does not embed text")

@@ -1,15 +1,18 @@
 """PaperIndex: the retrieval core's public face (ingest, search, similar, digest look-ups).
 
 One Chroma collection plus a BM25 index and an in-memory catalogue kept in step with it. When
-the store's revision moves (an ingest here or in another process sharing a Chroma server), the
-catalogue and the lexical index are rebuilt on the next call.
+the store's revision moves (an ingest here or in another process sharing a Chroma server) or the
+store switched to another collection (``paperboy reindex``), the catalogue and the lexical index
+are rebuilt on the next call. When the collection is stamped with another embedder spec than the
+one in use, the index swaps its embedder (through ``embedder_factory``) so questions are encoded
+with the model the stored vectors were made with.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +27,7 @@ from retrieval.models import Hit, IngestReport, Paper, ParseProblem, SearchQuery
 from retrieval.ranking import order_candidates
 from retrieval.search import Candidates, HybridSearch, Mode
 from retrieval.snippets import best_sentences, first_sentence
-from retrieval.store import PaperStore
+from retrieval.store import EMBEDDER_KEY, PaperStore
 
 log = logging.getLogger(__name__)
 CANDIDATES = 100
@@ -35,15 +38,37 @@ class UnknownPaper(LookupError):
     """A "similar to" paper id that is not in the store."""
 
 
+class EmbedderUnavailable(RuntimeError):
+    """The store's vectors were made with a model this process cannot load."""
+
+
+def embedder_spec(embedder: Embedder) -> str | None:
+    """The spec an embedder was configured with (``"bundled"``, a path), if it has one."""
+    spec = getattr(embedder, "spec", None)
+    return str(spec) if spec else None
+
+
 class PaperIndex:
     """Ingest and search papers. Thread-safe for concurrent searches."""
 
-    def __init__(self, store: PaperStore, embedder: Embedder, lexical_dir: Path) -> None:
+    def __init__(
+        self,
+        store: PaperStore,
+        embedder: Embedder,
+        lexical_dir: Path,
+        embedder_factory: Callable[[str], Embedder] | None = None,
+    ) -> None:
+        """``lexical_dir`` holds the BM25 index of ``store.base_name``; after a switch to another
+        collection the index lives in a sibling folder named after that collection.
+        ``embedder_factory`` builds an embedder from a spec stamped on the collection."""
         self.store = store
         self.embedder = embedder
+        self.embedder_factory = embedder_factory
         self._lexical_dir = lexical_dir
         self._lock = threading.RLock()
         self._catalogue: Catalogue | None = None
+        self._built_for: tuple[str, int] | None = None  # (collection, revision) of the caches
+        self._warned_for: str | None = None
         self._lexical: LexicalIndex | None = None
         # search() checks the store revision once per question; candidates reuse that snapshot
         self._search = HybridSearch(store, self._built_catalogue, self._built_lexical)
@@ -57,31 +82,76 @@ class PaperIndex:
         collection: str = "papers",
         chroma_host: str | None = None,
         chroma_port: int = 8000,
+        embedder_factory: Callable[[str], Embedder] | None = None,
     ) -> PaperIndex:
         """Embedded store under ``data_dir/chroma`` or a Chroma server when ``chroma_host`` is set.
-        The BM25 index always lives in ``data_dir/lexical/<collection>``."""
+        The BM25 index lives in ``data_dir/lexical/<collection in use>``."""
         if chroma_host:
             store = PaperStore.remote(chroma_host, chroma_port, collection)
         else:
             store = PaperStore.embedded(data_dir / "chroma", collection)
-        return cls(store, embedder, data_dir / "lexical" / collection)
+        return cls(store, embedder, data_dir / "lexical" / collection, embedder_factory)
+
+    @property
+    def lexical_dir(self) -> Path:
+        """Where the BM25 index of the collection in use is saved."""
+        return self._lexical_folder(self.store.collection_name)
+
+    def _lexical_folder(self, collection: str) -> Path:
+        if collection == self.store.base_name:
+            return self._lexical_dir
+        return self._lexical_dir.parent / collection
 
     # ----- keeping derived indexes in step -------------------------------------------------
     def refresh(self, force: bool = False) -> None:
         """Rebuild the catalogue and BM25 index if the store changed since they were built."""
         with self._lock:
-            revision = self.store.revision()
-            if not force and self._catalogue is not None and self._catalogue.revision == revision:
+            revision = self.store.revision()  # also where a moved collection is followed
+            self._match_embedder()
+            built_for = (self.store.collection_name, revision)
+            if not force and self._catalogue is not None and self._built_for == built_for:
                 return
-            lexical = None if force else LexicalIndex.load(self._lexical_dir)
+            folder = self._lexical_folder(built_for[0])
+            lexical = None if force else LexicalIndex.load(folder)
             records = [(pid, meta, doc) for pid, meta, doc, _ in self.store.iter_records()]
             catalogue = Catalogue.from_records(((p, m) for p, m, _ in records), revision)
             ids = [pid for pid, _, _ in records]
             if lexical is None or lexical.revision != revision or lexical.ids != ids:
                 texts = [f"{m.get('title', '')}. {d or ''}" for _, m, d in records]
                 lexical = LexicalIndex.build(ids, texts, revision)
-                lexical.save(self._lexical_dir)
+                lexical.save(folder)
             self._catalogue, self._lexical = catalogue, lexical
+            self._built_for = built_for
+
+    def _match_embedder(self) -> None:
+        """Use the embedder the collection is stamped with (no stamp: keep the configured one).
+
+        Only an embedder with a ``spec`` is swapped, so light stand-ins (``paperboy status``)
+        never load a model."""
+        stamped, current = self.store.embedder_spec, embedder_spec(self.embedder)
+        if not stamped or not current or stamped == current:
+            return
+        if self.embedder_factory is None:
+            if self._warned_for != stamped:
+                log.warning(
+                    "collection %s was embedded with %r but questions use %r (no factory)",
+                    self.store.collection_name, stamped, current,
+                )  # fmt: skip
+                self._warned_for = stamped
+            return
+        try:
+            embedder = self.embedder_factory(stamped)
+        except Exception as exc:
+            raise EmbedderUnavailable(
+                f"collection {self.store.collection_name!r} was embedded with {stamped!r}, "
+                f"which cannot be loaded here: {exc}"
+            ) from exc
+        log.info(
+            "collection %s was embedded with %r: switching the embedder from %r",
+            self.store.collection_name, stamped, current,
+        )  # fmt: skip
+        self.embedder = embedder
+        self._sentences.clear()  # snippet sentence vectors belong to the old model
 
     def catalogue(self) -> Catalogue:
         """The current catalogue (refreshed if stale)."""
@@ -116,9 +186,19 @@ class PaperIndex:
         problems: Iterable[ParseProblem] = (),
         progress: pipeline.Progress | None = None,
     ) -> IngestReport:
-        """Add or update papers (see :func:`retrieval.ingest.ingest`), then refresh indexes."""
+        """Add or update papers (see :func:`retrieval.ingest.ingest`), then refresh indexes.
+
+        Checks the store first, so papers go to the collection in use, embedded with its model;
+        the first ingest into an empty collection stamps it with this embedder's spec."""
         with self._lock:
+            self.store.revision()  # follows a moved collection
+            self._match_embedder()
+            stamp = embedder_spec(self.embedder)
+            if self.store.embedder_spec or self.store.count() > 0:
+                stamp = None
             report = pipeline.ingest(self.store, self.embedder, papers, problems, progress)
+            if stamp and report.added:
+                self.store.update_collection_metadata({EMBEDDER_KEY: stamp})
             self.refresh()
         return report
 

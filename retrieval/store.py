@@ -3,10 +3,16 @@
 Embedded (a persistent directory) by default, or a Chroma server (``chroma run``) when a host is
 given: the rest of the code cannot tell the difference. Chroma's own embedding function is never
 used (it would download a model); vectors always come from our :mod:`retrieval.embed`.
+
+A collection can be *moved*: ``paperboy reindex`` writes a new collection and then sets
+``paperboy_moved_to`` on the old one. A store follows that pointer (chains too) when it is opened
+and whenever :meth:`PaperStore.revision` re-reads the collection's metadata, so every process
+sharing a Chroma server switches on its next question, without a restart.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -18,7 +24,11 @@ from retrieval.models import Paper
 
 _NONE_INT = -1
 _PAGE = 2000
+_MAX_HOPS = 32
 REVISION_KEY = "paperboy_revision"
+MOVED_TO_KEY = "paperboy_moved_to"  # set on a collection that was replaced by another one
+MOVED_FROM_KEY = "paperboy_moved_from"  # set on the replacement (for switching back)
+EMBEDDER_KEY = "paperboy_embedder"  # the embedder spec the collection's vectors were made with
 
 
 class StoreUnavailable(RuntimeError):
@@ -33,6 +43,11 @@ def _int_day(value: Any) -> date | None:
     if not isinstance(value, int) or value <= 0:
         return None
     return date(value // 10000, value // 100 % 100, value % 100)
+
+
+def _is_not_found(exc: Exception) -> bool:
+    """Whether a chromadb error means "no such collection" (local and HTTP clients differ)."""
+    return type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc)
 
 
 def _opt_int(value: Any) -> int | None:
@@ -76,17 +91,31 @@ def paper_from_record(paper_id: str, meta: dict[str, Any], document: str | None)
 
 
 class PaperStore:
-    """One Chroma collection holding every paper (document = abstract, metadata, vector)."""
+    """One Chroma collection holding every paper (document = abstract, metadata, vector).
 
-    def __init__(self, client: Any, collection: str = "papers") -> None:
+    ``base_name`` is the configured collection; ``collection_name`` is the one actually read and
+    written, which differs after the base collection was moved (see :meth:`revision`).
+    """
+
+    def __init__(
+        self, client: Any, collection: str = "papers", follow: bool = True, create: bool = True
+    ) -> None:
         self._client = client
+        self.base_name = collection
         self.collection_name = collection
+        self._follows = follow
+        self._follow_lock = threading.Lock()
         try:
-            self._col = client.get_or_create_collection(
-                collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
-            )
+            if create:
+                self._col = client.get_or_create_collection(
+                    collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+                )
+            else:
+                self._col = client.get_collection(collection, embedding_function=None)
         except Exception as exc:  # chromadb raises many types for connection problems
             raise StoreUnavailable(f"cannot open Chroma collection {collection!r}: {exc}") from exc
+        if follow:
+            self._follow()
 
     @classmethod
     def embedded(cls, path: Path, collection: str = "papers") -> PaperStore:
@@ -114,6 +143,84 @@ class PaperStore:
             raise StoreUnavailable(f"cannot reach Chroma at {host}:{port}: {exc}") from exc
         return cls(client, collection)
 
+    # ----- collections and the moved-to pointer --------------------------------------------
+    def _follow(self) -> None:
+        """Walk ``paperboy_moved_to`` pointers from the current collection (already fetched)."""
+        seen = {self.collection_name}
+        while target := (self._col.metadata or {}).get(MOVED_TO_KEY):
+            if target in seen or len(seen) > _MAX_HOPS:
+                raise StoreUnavailable(f"collection pointers form a loop at {target!r}")
+            try:
+                col = self._client.get_collection(target, embedding_function=None)
+            except Exception as exc:
+                raise StoreUnavailable(
+                    f"collection {self.collection_name!r} moved to {target!r}, which cannot be "
+                    f"opened: {exc}"
+                ) from exc
+            seen.add(target)
+            self._col, self.collection_name = col, target
+
+    def _reload(self) -> None:
+        """Re-read the current collection (fresh metadata) and follow any new pointer. If the
+        current collection was deleted (a retired one), start again from the base collection.
+        A store opened with ``follow=False`` only re-reads."""
+        if not self._follows:
+            self._col = self._client.get_collection(self.collection_name, embedding_function=None)
+            return
+        with self._follow_lock:
+            try:
+                self._col = self._client.get_collection(
+                    self.collection_name, embedding_function=None
+                )
+            except Exception as exc:
+                if self.collection_name == self.base_name or not _is_not_found(exc):
+                    raise
+                self._col = self._client.get_collection(self.base_name, embedding_function=None)
+                self.collection_name = self.base_name
+            self._follow()
+
+    def collection_metadata(self) -> dict[str, Any]:
+        """The current collection's metadata as of the last :meth:`revision` (no round-trip)."""
+        return dict(self._col.metadata or {})
+
+    @property
+    def embedder_spec(self) -> str | None:
+        """The embedder spec stamped on the collection (as of the last :meth:`revision`), or
+        None for a store written before stamps existed."""
+        spec = (self._col.metadata or {}).get(EMBEDDER_KEY)
+        return str(spec) if spec else None
+
+    def update_collection_metadata(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``values`` into the current collection's metadata (a ``None`` value removes the
+        key) in one write; returns the metadata written. Chroma replaces metadata as a whole, so
+        the current metadata is re-read first and kept."""
+        self._reload()
+        merged = {**(self._col.metadata or {}), **values}
+        merged = {k: v for k, v in merged.items() if v is not None}
+        self._col.modify(metadata=merged)
+        return merged
+
+    def sibling(self, name: str, create: bool = False) -> PaperStore:
+        """Another collection on the same Chroma client, opened as is: pointers are neither
+        followed on opening nor by :meth:`revision` (for copying and switching)."""
+        return PaperStore(self._client, name, follow=False, create=create)
+
+    def has_collection(self, name: str) -> bool:
+        """Whether a collection called ``name`` exists on this client."""
+        try:
+            self._client.get_collection(name, embedding_function=None)
+            return True
+        except Exception as exc:
+            if _is_not_found(exc):
+                return False
+            raise
+
+    def delete_collection(self, name: str) -> None:
+        """Delete another collection (never the one in use)."""
+        if name == self.collection_name:
+            raise ValueError(f"{name!r} is the collection in use")
+        self._client.delete_collection(name)
+
     def heartbeat(self) -> bool:
         """True when the Chroma backend answers."""
         try:
@@ -127,14 +234,18 @@ class PaperStore:
         return self._col.count()
 
     def revision(self) -> int:
-        """A counter bumped on every write, so other processes know to refresh caches."""
-        self._col = self._client.get_collection(self.collection_name, embedding_function=None)
+        """A counter bumped on every write, so other processes know to refresh caches.
+
+        Re-reads the collection's metadata (one round-trip) and follows ``paperboy_moved_to``,
+        so after a reindex this call is where a running process switches collections."""
+        self._reload()
         return int((self._col.metadata or {}).get(REVISION_KEY, 0))
 
     def bump_revision(self) -> int:
-        """Increase the revision after a write; returns the new value."""
-        new = self.revision() + 1
-        self._col.modify(metadata={REVISION_KEY: new})
+        """Increase the revision after a write (keeping the other metadata); returns it."""
+        self._reload()
+        new = int((self._col.metadata or {}).get(REVISION_KEY, 0)) + 1
+        self._col.modify(metadata={**(self._col.metadata or {}), REVISION_KEY: new})
         return new
 
     def upsert(self, papers: Sequence[Paper], vectors: np.ndarray) -> None:
@@ -147,6 +258,36 @@ class PaperStore:
                 metadatas=[paper_metadata(p) for p in chunk],
                 documents=[p.abstract for p in chunk],
             )
+
+    def upsert_records(
+        self,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        metadatas: Sequence[dict[str, Any]],
+        documents: Sequence[str | None],
+    ) -> None:
+        """Insert or replace raw records (as :meth:`iter_records` yields them)."""
+        for start in range(0, len(ids), _PAGE):
+            end = start + _PAGE
+            self._col.upsert(
+                ids=list(ids[start:end]),
+                embeddings=vectors[start:end],
+                metadatas=list(metadatas[start:end]),
+                documents=[d or "" for d in documents[start:end]],
+            )
+
+    def update_records_metadata(
+        self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]
+    ) -> None:
+        """Replace the metadata of existing records (vectors and documents stay)."""
+        for start in range(0, len(ids), _PAGE):
+            end = start + _PAGE
+            self._col.update(ids=list(ids[start:end]), metadatas=list(metadatas[start:end]))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove records by id."""
+        for start in range(0, len(ids), _PAGE):
+            self._col.delete(ids=list(ids[start : start + _PAGE]))
 
     def update_metadata(self, papers: Sequence[Paper]) -> None:
         """Update metadata (upvotes, comments, ...) of papers whose text did not change."""

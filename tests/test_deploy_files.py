@@ -18,6 +18,7 @@ import yaml
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy"
@@ -115,6 +116,9 @@ def test_compose_services_run_real_commands_against_a_healthy_chroma(compose):
         health = service["healthcheck"]["test"]
         assert health[0] == "CMD" and health[1] == "paperboy"
         assert_cli_accepts(health[2:])
+        # the health check asks the ops port this process serves
+        assert health[2:] == ["health", "--port", str(getattr(Settings().ops, f"{bot}_port"))]
+        assert env["PAPERBOY_OPS__HOST"] == "0.0.0.0"  # scrapeable from other containers
     assert len(state_volumes) == 1  # one shared state database
 
 

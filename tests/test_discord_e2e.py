@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import build_services
 from bot.discord_app import DiscordPoster, PaperboyBot
+from bot.ops_server import CheckResult
 from bot.reply import Reply, ReplyItem
 from bot.settings import ChannelPlan, DiscordSettings, Settings
 from retrieval.sources.hf import read_daily_dir
@@ -268,3 +269,15 @@ async def test_a_429_is_waited_out_and_the_message_lands_once(bot, fake):
     assert (limited.status, landed.status) == (429, 200)
     assert landed.at - limited.at >= 0.6
     assert [str(m) for m in fake.messages] == [message_id]
+
+
+async def test_readiness_follows_the_gateway_session(services, fake):
+    settings = DiscordSettings(token="fake-token", api_base_url=fake.api_base_url)
+    unstarted = PaperboyBot(services.router, services.state, settings)
+    assert (await unstarted.connection_check()).ok is False  # not connected yet
+    bot, runner = await start_bot(services, fake)
+    ready = await bot.connection_check()
+    assert ready.ok and "gateway connected" in ready.detail
+    await stop_bot(bot, runner)
+    closed = await bot.connection_check()
+    assert closed == CheckResult(False, "Discord client closed")

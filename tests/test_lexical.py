@@ -17,4 +17,3 @@ def test_the_latest_save_wins_and_a_broken_pointer_means_rebuild(tmp_path):
 
     (folder / "current").write_text("no-such-version")
     assert LexicalIndex.load(folder) is None  # unreadable: the caller rebuilds from the store
-

@@ -316,6 +316,9 @@ async def test_source_failure_still_posts_with_a_freshness_note_and_retries(
     sched.scheduler = _Running()
     assert not await sched.refresh_sources()
     assert sched.scheduler.jobs == ["hf-refresh-retry"]
+    metrics = sched.digests.metrics.render()[0].decode()
+    assert 'paperboy_errors_total{component="refresh:hf"} 2.0' in metrics
+    assert 'paperboy_digests_total{platform="slack",status="sent"} 1.0' in metrics
 
 
 async def test_a_working_source_is_ingested_before_the_digest(tmp_path, papers, fake_hf):
@@ -331,6 +334,8 @@ async def test_a_working_source_is_ingested_before_the_digest(tmp_path, papers, 
         "Latest list" not in poster.posts[0][1].text and "data as of" not in poster.posts[0][1].text
     )
     assert not sched.digests.ledger.source_status("hf").failing
+    metrics = sched.digests.metrics.render()[0].decode()
+    assert 'paperboy_ingested_papers_total{outcome="added",source="hf"}' in metrics
 
 
 class _Running:

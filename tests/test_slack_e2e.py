@@ -25,7 +25,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app import Services, build_services
 from bot.settings import Settings, SlackSettings
-from bot.slack_app import SEARCHING_TEXT, SlackBot, connect_socket_mode, start_http
+from bot.slack_app import SEARCHING_TEXT, SlackBot
+from bot.slack_runner import connect_socket_mode, start_http
 from retrieval.sources.hf import read_daily_dir
 from retrieval.sources.jsonl import read_jsonl
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, TEAM_ID, Call, FakeSlackApi, message_problem

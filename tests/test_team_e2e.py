@@ -1,0 +1,188 @@
+"""A team deployment, end to end: a real ``chroma run`` server, two ``paperboy slack`` processes
+side by side on one state database, the fake Slack Web API, and each process's ``/healthz`` and
+``/metrics``. Events are signed like Slack signs them and sent over real HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+
+import httpx
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from tests.fakes.processes import free_port, paperboy_env, start_paperboy, stop_process
+from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlackApi
+
+SECRET = "team-e2e-signing-secret"
+QUESTION = "fast FFT-based attention papers"
+
+
+def signed_event(text: str, channel: str, event_id: str) -> tuple[bytes, dict[str, str]]:
+    """An ``app_mention`` event callback and the headers Slack would send with it."""
+    now = time.time()
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0PAPERBOY",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(now),
+            "event": {
+                "type": "app_mention",
+                "user": "U0TEAM",
+                "text": f"<@{BOT_USER_ID}> {text}",
+                "ts": f"{now:.6f}",
+                "channel": channel,
+                "event_ts": f"{now:.6f}",
+            },
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        }
+    )
+    stamp = str(int(now))
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+    }
+    return body.encode(), headers
+
+
+class SlackProcess:
+    """One ``paperboy slack --mode http`` process and its ports."""
+
+    def __init__(self, name: str, env: dict[str, str], logs) -> None:  # noqa: ANN001
+        self.name = name
+        self.port, self.ops_port = free_port(), free_port()
+        self.log = logs / f"{name}.log"
+        args = ["slack", "--mode", "http", "--port", str(self.port), "--no-scheduler"]
+        self.proc = start_paperboy(args + ["--ops-port", str(self.ops_port)], env, self.log)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def ops(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.ops_port}{path}"
+
+
+async def health(http: httpx.AsyncClient, bot: SlackProcess) -> tuple[int, dict]:
+    try:
+        response = await http.get(bot.ops("/healthz"), timeout=10)
+    except httpx.HTTPError as error:
+        return 0, {"error": str(error)}
+    return response.status_code, response.json()
+
+
+async def wait_health(
+    http: httpx.AsyncClient, bot: SlackProcess, status: int, timeout: float
+) -> dict:
+    deadline = time.monotonic() + timeout
+    got: tuple[int, dict] = (0, {})
+    while time.monotonic() < deadline:
+        assert bot.proc.poll() is None, f"{bot.name} exited:\n{bot.log.read_text()[-3000:]}"
+        got = await health(http, bot)
+        if got[0] == status:
+            return got[1]
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"{bot.name} /healthz never answered {status}; last {got}")
+
+
+def posts_in(slack: FakeSlackApi, channel: str) -> list:
+    return [c for c in slack.of("chat.postMessage") if c.params.get("channel") == channel]
+
+
+def final_text(slack: FakeSlackApi, channel: str) -> str:
+    """Everything the bot showed in ``channel``: posts and their updates, as one text."""
+    calls = [
+        c
+        for c in slack.calls
+        if c.method in ("chat.postMessage", "chat.update") and c.params.get("channel") == channel
+    ]
+    return json.dumps([c.params for c in calls])
+
+
+async def wait_answer(slack: FakeSlackApi, channel: str, needle: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = final_text(slack, channel)
+        if needle in text:
+            return text
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no {needle!r} in {channel}: {final_text(slack, channel)[:2000]}")
+
+
+@pytest.fixture
+async def slack():
+    async with FakeSlackApi() as fake:
+        yield fake
+
+
+@pytest.mark.timeout(420)
+async def test_two_slack_processes_share_the_work_and_ride_out_a_chroma_outage(
+    demo_chroma, slack, tmp_path
+) -> None:
+    env = paperboy_env(
+        tmp_path / "data",
+        STORE__CHROMA_HOST="127.0.0.1",
+        STORE__CHROMA_PORT=str(demo_chroma.port),
+        SLACK__MODE="http",
+        SLACK__BOT_TOKEN="xoxb-team-e2e",
+        SLACK__SIGNING_SECRET=SECRET,
+        SLACK__API_BASE_URL=slack.base_url,
+        SCHEDULER__RUN_IN_BOT="false",
+    )
+    bots = [SlackProcess(f"slack-{n}", env, tmp_path) for n in range(2)]
+    try:
+        async with httpx.AsyncClient() as http:
+            for bot in bots:
+                ready = await wait_health(http, bot, 200, timeout=240)
+                assert set(ready["checks"]) == {"store", "state", "slack"}
+
+            async def send(bot: SlackProcess, channel: str, event_id: str) -> None:
+                body, headers = signed_event(QUESTION, channel, event_id)
+                response = await http.post(bot.url("/slack/events"), content=body, headers=headers)
+                assert response.status_code == 200
+
+            # Slack redelivers one event to both processes: it is answered once
+            await asyncio.gather(*(send(bot, "C0SAME", "EvSAME") for bot in bots))
+            await wait_answer(slack, "C0SAME", "arxiv.org")
+            # different events: each process answers its own
+            await send(bots[0], "C0ONE", "EvONE")
+            await send(bots[1], "C0TWO", "EvTWO")
+            for channel in ("C0ONE", "C0TWO"):
+                await wait_answer(slack, channel, "arxiv.org")
+            await asyncio.sleep(2)  # time for any duplicate to show up
+            assert [len(posts_in(slack, c)) for c in ("C0SAME", "C0ONE", "C0TWO")] == [1, 1, 1]
+
+            # Chroma goes away: both processes report unready, and say so to users
+            demo_chroma.stop()
+            for bot in bots:
+                down = await wait_health(http, bot, 503, timeout=30)
+                assert down["checks"]["store"]["ok"] is False
+                assert down["checks"]["slack"]["ok"] is True
+            await send(bots[0], "C0DOWN", f"Ev{uuid.uuid4().hex[:8]}")
+            await wait_answer(slack, "C0DOWN", "reach the paper library")
+            assert all(bot.proc.poll() is None for bot in bots)  # no crash, no restart
+
+            # Chroma returns: ready again without restarting the bots, and answering
+            demo_chroma.start()
+            for bot in bots:
+                await wait_health(http, bot, 200, timeout=60)
+            await send(bots[1], "C0BACK", f"Ev{uuid.uuid4().hex[:8]}")
+            await wait_answer(slack, "C0BACK", "arxiv.org")
+
+            metrics = [(await http.get(bot.ops("/metrics"))).text for bot in bots]
+            assert 'paperboy_questions_total{kind="results",platform="slack"}' in metrics[0]
+            assert 'paperboy_questions_total{kind="error",platform="slack"} 1.0' in metrics[0]
+            assert 'paperboy_errors_total{component="store"} 1.0' in metrics[0]
+            assert "paperboy_answer_seconds_count" in metrics[1]
+    finally:
+        for bot in bots:
+            stop_process(bot.proc)
+        if demo_chroma.proc is None:
+            demo_chroma.start()  # leave the module's server as we found it
