@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from retrieval.embed import NoEmbedder
+from retrieval.store import EMBEDDER_KEY
 
 PAGE = 1000
 out = Console()
@@ -204,6 +205,8 @@ def copy_collection(source: Any, target: Any, progress: Any = None) -> int:
         copied += len(page)
         if progress:
             progress(copied)
+    if source.embedder_spec:  # questions must be encoded with the model the vectors came from
+        target.update_collection_metadata({EMBEDDER_KEY: source.embedder_spec})
     target.bump_revision()  # other processes rebuild their catalogue / BM25 index
     return copied
 

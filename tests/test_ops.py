@@ -109,6 +109,7 @@ def test_migrate_copies_every_record_and_search_agrees(
     want = {pid: (meta, doc, vec) for pid, meta, doc, vec in source.iter_records(True, True)}
     got = {pid: (meta, doc, vec) for pid, meta, doc, vec in target.iter_records(True, True)}
     assert set(got) == set(want) == {p.id for p in papers}
+    assert source.embedder_spec == "bundled" == target.embedder_spec  # the model goes along
     for pid, (meta, doc, vec) in want.items():
         assert got[pid][0] == meta and got[pid][1] == doc
         assert np.allclose(got[pid][2], vec, atol=1e-6)

@@ -24,9 +24,10 @@ from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import Services, build_services
+from bot.ops_server import CheckResult
 from bot.settings import Settings, SlackSettings
 from bot.slack_app import SEARCHING_TEXT, SlackBot
-from bot.slack_runner import connect_socket_mode, start_http
+from bot.slack_runner import SlackConnection, start_http
 from retrieval.sources.hf import read_daily_dir
 from retrieval.sources.jsonl import read_jsonl
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, TEAM_ID, Call, FakeSlackApi, message_problem
@@ -406,7 +407,10 @@ async def test_socket_mode_acks_and_answers(services, slack: FakeSlackApi) -> No
         api_base_url=slack.base_url,
     )
     bot = SlackBot(settings, services.router, services.state, searching_after_s=30)
-    handler = await connect_socket_mode(bot, APP_TOKEN)
+    connection = SlackConnection(bot)
+    assert not (await connection.check()).ok  # not connected yet: not ready
+    handler = await connection.connect_socket_mode(APP_TOKEN)
+    assert await connection.check() == CheckResult(True, "Socket Mode connected")
     try:
         [opened] = slack.of("apps.connections.open")
         assert opened.token == APP_TOKEN
@@ -428,3 +432,22 @@ async def test_socket_mode_acks_and_answers(services, slack: FakeSlackApi) -> No
         assert section_texts(params)
     finally:
         await handler.close_async()
+
+
+async def test_http_mode_is_ready_once_slack_accepts_the_token(services, slack) -> None:
+    settings = SlackSettings(
+        mode="http",
+        bot_token=SecretStr(BOT_TOKEN),
+        signing_secret=SecretStr(SECRET),
+        api_base_url=slack.base_url,
+    )
+    bot = SlackBot(settings, services.router, services.state)
+    connection = SlackConnection(bot, max_wait_s=1.0)
+    slack.fail_once("auth.test", "invalid_auth")  # e.g. a token revoked, then fixed
+    checking = asyncio.create_task(connection.verify_auth())
+    seen: list[str] = []
+    while not checking.done():
+        seen.append((await connection.check()).detail)
+        await asyncio.sleep(0.05)
+    assert "Slack rejected the bot token: invalid_auth" in seen
+    assert (await connection.check()).ok and len(slack.of("auth.test")) == 2
