@@ -1,7 +1,8 @@
-"""``paperboy``: the command-line front end (ask, similar, chat, ingest) and process entry points.
+"""``paperboy``: the command-line front end (ask, similar, chat) and process entry points.
 
 Each command builds its services from settings (``PAPERBOY_CONFIG`` + ``PAPERBOY_*`` env) in one
-place; nothing is global.
+place; nothing is global. The other commands (``ingest``, ``digest``, ``slack``, ...) live in
+``bot.cli_*`` modules, each adding itself with ``register(app)``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import json
 import logging
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -24,8 +24,6 @@ from bot.reply import ChatRequest, Reply
 from bot.settings import CONFIG_ENV, Settings
 
 app = typer.Typer(help="Paperboy: research papers where your team talks.", no_args_is_help=True)
-ingest_app = typer.Typer(help="Add papers to the store (idempotent; only new text is embedded).")
-app.add_typer(ingest_app, name="ingest")
 out = Console()
 err = Console(stderr=True)
 
@@ -205,148 +203,12 @@ def chat() -> None:
         services.close()
 
 
-def _report(services: Services, outcome, label: str) -> None:
-    for problem in outcome.problems:
-        err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}")
-    bar, report = progress_bar(label)
-    with bar:
-        result = services.index.ingest(outcome.papers, outcome.problems, report)
-    out.print(
-        f"{result.seen} papers: {result.added} new, {result.updated_text} re-embedded, "
-        f"{result.updated_metadata} metadata updated, {result.unchanged} unchanged, "
-        f"{len(result.problems)} skipped · store now holds {services.index.count()}"
-    )
-
-
-@ingest_app.command("jsonl")
-def ingest_jsonl(files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)]) -> None:
-    """One paper per line: `title`, `abstract` required; `id`, `url`, `authors`, `published`,
-    `upvotes` optional."""
-    from retrieval.models import ParseOutcome
-    from retrieval.sources.jsonl import read_jsonl
-
-    outcome = ParseOutcome()
-    for path in files:
-        outcome.extend(read_jsonl(path))
-    services = open_services(with_demo=False)
-    try:
-        _report(services, outcome, "jsonl")
-    finally:
-        services.close()
-
-
-@ingest_app.command("hf")
-def ingest_hf(
-    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD")] = None,
-    since: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
-    from_dir: Annotated[
-        Path | None, typer.Option("--from-dir", exists=True, file_okay=False)
-    ] = None,
-) -> None:
-    """Hugging Face daily papers: live API by date range, or recorded files with --from-dir."""
-    from retrieval.sources.hf import HFDailyClient, read_daily_dir
-
-    start, end = _dates(day, since, until)
-    if from_dir is not None:
-        outcome = read_daily_dir(from_dir, since=start, until=end)
-    else:
-        settings = load_settings()
-        start = start or date.today()
-        with HFDailyClient(settings.scheduler.hf_api_base_url) as client:
-            outcome = _fetch(lambda: client.fetch_range(start, end or start))
-    services = open_services(with_demo=False)
-    try:
-        _report(services, outcome, "hf")
-    finally:
-        services.close()
-
-
-@ingest_app.command("arxiv")
-def ingest_arxiv(
-    query: Annotated[
-        str | None, typer.Option(help="arXiv search_query, e.g. 'ti:attention'")
-    ] = None,
-    category: Annotated[str | None, typer.Option(help="e.g. cs.CL (with --since/--until)")] = None,
-    ids: Annotated[list[str] | None, typer.Option("--id", help="arXiv id (repeatable)")] = None,
-    since: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
-    max_results: Annotated[int, typer.Option(min=1, max=10000)] = 200,
-    from_file: Annotated[Path | None, typer.Option("--from-file", exists=True)] = None,
-) -> None:
-    """arXiv API (one request every 3 s) by query, category + days, or ids; or a recorded Atom
-    file with --from-file."""
-    from retrieval.sources.arxiv import ArxivClient, read_atom_file
-
-    if from_file is not None:
-        outcome = read_atom_file(from_file)
-    else:
-        settings = load_settings()
-        start, end = _dates(None, since, until)
-        with ArxivClient(settings.scheduler.arxiv_api_url) as client:
-            if ids:
-                outcome = _fetch(lambda: client.by_ids(list(ids)))
-            elif category:
-                first = start or date.today()
-                outcome = _fetch(
-                    lambda: client.category_range(
-                        category, first, end or date.today(), max_results=max_results
-                    )
-                )
-            elif query:
-                outcome = _fetch(lambda: client.search(query, max_results=max_results).outcome)
-            else:
-                err.print("Give --query, --category, --id or --from-file.")
-                raise typer.Exit(2)
-    services = open_services(with_demo=False)
-    try:
-        _report(services, outcome, "arxiv")
-    finally:
-        services.close()
-
-
-@ingest_app.command("demo")
-def ingest_demo() -> None:
-    """(Re-)ingest the bundled demo corpus."""
-    from bot.app import demo_corpus_path
-    from retrieval.sources.jsonl import read_jsonl
-
-    services = open_services(with_demo=False)
-    try:
-        _report(services, read_jsonl(demo_corpus_path()), "demo")
-    finally:
-        services.close()
-
-
-def _fetch(call):
-    try:
-        return call()
-    except Exception as exc:  # network, HTTP and query errors from the sources
-        err.print(f"[red]Fetching failed:[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from exc
-
-
-def _dates(
-    day: str | None, since: str | None, until: str | None
-) -> tuple[date | None, date | None]:
-    try:
-        if day:
-            one = date.fromisoformat(day)
-            return one, one
-        return (
-            date.fromisoformat(since) if since else None,
-            date.fromisoformat(until) if until else None,
-        )
-    except ValueError as exc:
-        err.print(f"[red]Dates must be YYYY-MM-DD:[/red] {exc}")
-        raise typer.Exit(2) from exc
-
-
 def _register_front_ends() -> None:
     """Add the commands that live in their own modules (each module adds its own)."""
     import importlib
 
     for name in (
+        "bot.cli_ingest",
         "bot.cli_digest",
         "bot.cli_scheduler",
         "bot.cli_slack",

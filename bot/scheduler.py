@@ -1,5 +1,6 @@
 """The digest scheduler: one APScheduler cron job per channel plan (in the plan's time zone),
-a periodic Hugging Face refresh, a plan sync (chat changes) and a catch-up sweep.
+a periodic source refresh (the Hugging Face daily list, plus the newest arXiv submissions of
+``scheduler.arxiv_categories``), a plan sync (chat changes) and a catch-up sweep.
 
 Every digest run goes through :meth:`DigestScheduler.run_due`, which is idempotent: it finds
 the plan's most recent scheduled time, posts that day's digest through the ledger if it is still
@@ -28,6 +29,7 @@ from retrieval.models import IngestReport, Paper, ParseOutcome
 log = logging.getLogger(__name__)
 
 SOURCE = "hf"
+ARXIV = "arxiv"
 
 
 class RefreshIndex(Protocol):
@@ -43,6 +45,18 @@ class DailySource(Protocol):
 
     def fetch_range(self, since, until) -> ParseOutcome:  # noqa: ANN001
         """Papers listed from ``since`` to ``until``."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class CategorySource(Protocol):
+    """A paper source like :class:`retrieval.sources.arxiv.ArxivClient`."""
+
+    def recent(self, category: str, max_results: int = 200) -> ParseOutcome:
+        """The newest ``max_results`` submissions of ``category``."""
         ...
 
     def close(self) -> None:
@@ -83,6 +97,7 @@ class DigestScheduler:
         *,
         index: RefreshIndex | None = None,
         source_factory: Callable[[], DailySource] | None = None,
+        arxiv_factory: Callable[[], CategorySource] | None = None,
         clock: Callable[[], datetime] | None = None,
         refresh_days: int = 3,
         max_data_age: timedelta = timedelta(hours=1),
@@ -95,6 +110,7 @@ class DigestScheduler:
         self.settings = settings
         self.index = index if index is not None else digests.index
         self.source_factory = source_factory or self._hf_client
+        self.arxiv_factory = arxiv_factory or self._arxiv_client
         self.clock = clock or digests.clock
         self.grace = timedelta(hours=digests.digest_settings.grace_hours)
         self.refresh_days = refresh_days
@@ -110,6 +126,11 @@ class DigestScheduler:
         from retrieval.sources.hf import HFDailyClient
 
         return HFDailyClient(self.settings.hf_api_base_url)
+
+    def _arxiv_client(self) -> CategorySource:
+        from retrieval.sources.arxiv import ArxivClient
+
+        return ArxivClient(self.settings.arxiv_api_url)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -221,37 +242,60 @@ class DigestScheduler:
             await self.refresh_sources()
 
     async def refresh_sources(self) -> bool:
-        """Fetch the last days of the HF daily list and ingest them. On failure record the
-        error, schedule a retry and return False; digests go on with the data there is."""
+        """Refresh every source: the HF daily list, then (if ``arxiv_categories`` is set) arXiv.
+        Each source succeeds or fails on its own; True when all of them worked."""
+        results = [await self.refresh_source(SOURCE)]
+        if self.settings.arxiv_categories:
+            results.append(await self.refresh_source(ARXIV))
+        return all(results)
+
+    async def refresh_source(self, source: str) -> bool:
+        """Fetch one source (``"hf"``: the last days of the daily list; ``"arxiv"``: the newest
+        ``arxiv_max_results`` submissions per category) and ingest it. On failure record the
+        error, schedule a retry of this source and return False; digests go on with the data
+        there is."""
+        fetch = {SOURCE: self._fetch, ARXIV: self._fetch_arxiv}[source]
         async with self._refresh_lock:
             until = self.clock().astimezone(UTC).date()
             since = until - timedelta(days=self.refresh_days)
             try:
-                outcome = await asyncio.to_thread(self._fetch, since, until)
+                outcome = await asyncio.to_thread(fetch, since, until)
                 report = await asyncio.to_thread(self.index.ingest, outcome.papers)
             except Exception as err:
                 log.warning(
-                    "refreshing %s failed: %s; retrying in %s", SOURCE, err, self.refresh_retry
+                    "refreshing %s failed: %s; retrying in %s", source, err, self.refresh_retry
                 )
-                self.digests.ledger.record_source(SOURCE, f"{type(err).__name__}: {err}")
-                self.digests.metrics.record_error(f"refresh:{SOURCE}")
+                self.digests.ledger.record_source(source, f"{type(err).__name__}: {err}")
+                self.digests.metrics.record_error(f"refresh:{source}")
                 if self.scheduler is not None and self.scheduler.running:
                     self.scheduler.add_job(
-                        self.refresh_sources,
+                        self.refresh_source,
                         "date",
+                        args=[source],
                         run_date=datetime.now(UTC) + self.refresh_retry,
-                        id="hf-refresh-retry",
+                        id=f"{source}-refresh-retry",
                         replace_existing=True,
                     )
                 return False
-            self.digests.ledger.record_source(SOURCE)
-            self.digests.metrics.record_ingest(SOURCE, report)
-            log.info("refreshed %s %s..%s: %s", SOURCE, since, until, report)
+            self.digests.ledger.record_source(source)
+            self.digests.metrics.record_ingest(source, report)
+            log.info("refreshed %s: %s", source, report)
             return True
 
     def _fetch(self, since, until) -> ParseOutcome:  # noqa: ANN001
         client = self.source_factory()
         try:
             return client.fetch_range(since, until)
+        finally:
+            client.close()
+
+    def _fetch_arxiv(self, since, until) -> ParseOutcome:  # noqa: ANN001, ARG002
+        """The newest submissions of every configured category (one polite client, so arXiv's
+        3-second spacing holds across categories)."""
+        client, outcome = self.arxiv_factory(), ParseOutcome()
+        try:
+            for category in self.settings.arxiv_categories:
+                outcome.extend(client.recent(category, self.settings.arxiv_max_results))
+            return outcome
         finally:
             client.close()

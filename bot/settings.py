@@ -123,6 +123,7 @@ class SchedulerSettings(BaseModel):
     hf_api_base_url: str = "https://huggingface.co"
     arxiv_categories: list[str] = Field(default_factory=list)
     arxiv_api_url: str = "http://export.arxiv.org/api/query"
+    arxiv_max_results: int = Field(200, ge=1, le=2000)
     run_in_bot: bool = True
     lease_seconds: float = Field(60, gt=0)
 

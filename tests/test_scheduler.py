@@ -9,6 +9,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +20,9 @@ from bot.reply import Reply
 from bot.scheduler import DigestScheduler, last_fire_time, plan_trigger
 from bot.settings import WEEKDAYS, ChannelPlan, DigestSettings, SchedulerSettings
 from retrieval.digest import MemoryDigestIndex
-from retrieval.models import IngestReport
+from retrieval.index import PaperIndex
+from retrieval.models import IngestReport, SearchQuery
+from retrieval.sources.arxiv import ArxivClient
 from retrieval.sources.hf import HFDailyClient, read_daily_dir
 
 HF = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "hf_daily_papers"
@@ -123,12 +126,28 @@ def papers():
     return read_daily_dir(HF, date(2026, 8, 10), date(2026, 8, 21)).papers
 
 
-def build(db: Path, papers, clock: Clock, plans=(PLAN,), grace=6.0, source_factory=None):
+def build(
+    db: Path,
+    papers,
+    clock: Clock,
+    plans=(PLAN,),
+    grace=6.0,
+    source_factory=None,
+    scheduler_settings=None,
+    **kwargs,
+):
     ledger = DigestLedger(db, clock=lambda: clock().timestamp())
     settings = DigestSettings(plans=list(plans), grace_hours=grace)
     service = DigestService(IngestingIndex(papers), ledger, settings, clock)
     factory = source_factory or (lambda: (_ for _ in ()).throw(RuntimeError("offline")))
-    return DigestScheduler(service, {}, SchedulerSettings(), source_factory=factory, clock=clock)
+    return DigestScheduler(
+        service,
+        {},
+        scheduler_settings or SchedulerSettings(),
+        source_factory=factory,
+        clock=clock,
+        **kwargs,
+    )
 
 
 def at_berlin(day: int, hour: int, minute: int = 0, month: int = 8) -> datetime:
@@ -346,6 +365,102 @@ class _Running:
 
     def add_job(self, func, trigger, **kwargs):
         self.jobs.append(kwargs["id"])
+
+
+# -- arXiv categories ---------------------------------------------------------------------------
+
+ATOM = HF.parent / "arxiv_atom" / "xiv__arxiv_response.xml"  # a real cat:cs.RO answer, 2 papers
+
+
+class FakeArxiv(BaseHTTPRequestHandler):
+    status = 200
+    queries: list[dict[str, list[str]]] = []
+
+    def do_GET(self):  # noqa: N802
+        type(self).queries.append(parse_qs(urlsplit(self.path).query))
+        ok = self.status == 200
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/atom+xml" if ok else "text/plain")
+        self.end_headers()
+        self.wfile.write(ATOM.read_bytes() if ok else b"Internal Server Error")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def fake_arxiv():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeArxiv)
+    FakeArxiv.queries = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/api/query"
+    server.shutdown()
+
+
+async def test_arxiv_categories_are_ingested_even_when_hf_fails(
+    tmp_path, papers, fake_hf, fake_arxiv, embedder
+):
+    FakeHF.status, FakeArxiv.status = 500, 200
+    index = PaperIndex.open(tmp_path / "data", embedder)  # the real store, empty
+    settings = SchedulerSettings(arxiv_categories=["cs.RO"], arxiv_api_url=fake_arxiv)
+    sched = build(
+        tmp_path / "s.db",
+        papers,
+        Clock(at_berlin(19, 9)),
+        source_factory=hf_client(fake_hf),
+        scheduler_settings=settings,
+        index=index,
+    )
+    assert not await sched.refresh_sources()  # HF failed, arXiv still ran
+    assert [(q["search_query"], q["sortBy"], q["sortOrder"], q["max_results"]) for q in
+            FakeArxiv.queries] == [(["cat:cs.RO"], ["submittedDate"], ["descending"], ["200"])]  # fmt: skip
+    found = index.search(SearchQuery("retrieval-based demonstration decomposer for planners"))
+    assert found.hits[0].paper.id == "2510.14968"
+    assert found.hits[0].paper.url == "https://arxiv.org/abs/2510.14968"
+    assert index.count() == 2
+    ledger = sched.digests.ledger
+    assert ledger.source_status("arxiv").last_ok and not ledger.source_status("arxiv").failing
+    assert ledger.source_status("hf").failing
+    metrics = sched.digests.metrics.render()[0].decode()
+    assert 'paperboy_ingested_papers_total{outcome="added",source="arxiv"} 2.0' in metrics
+    assert 'paperboy_errors_total{component="refresh:hf"} 1.0' in metrics
+    assert 'component="refresh:arxiv"' not in metrics
+
+
+async def test_a_failing_arxiv_neither_stops_hf_nor_the_digest(
+    tmp_path, papers, fake_hf, fake_arxiv
+):
+    FakeHF.status, FakeArxiv.status = 200, 500
+    clock = Clock(at_berlin(19, 9))
+    older = [p for p in papers if p.list_date <= date(2026, 8, 18)]
+    settings = SchedulerSettings(arxiv_categories=["cs.RO", "cs.CL"])
+    sched = build(
+        tmp_path / "s.db",
+        older,
+        clock,
+        source_factory=hf_client(fake_hf),
+        scheduler_settings=settings,
+        arxiv_factory=lambda: ArxivClient(
+            fake_arxiv, min_interval_s=0, backoff_s=0, max_attempts=2
+        ),
+    )
+    sched.posters["slack"] = poster = Poster()
+    sched.scheduler = _Running()
+    result = await sched.run_due(PLAN)  # refreshes both sources first
+    assert len(FakeArxiv.queries) == 2  # cs.RO tried twice, then the source gave up
+    assert sched.scheduler.jobs == ["arxiv-refresh-retry"]
+    todays = {e["paper"]["id"] for e in json.loads((HF / "2026-08-19.json").read_text())}
+    assert result.status == "sent" and set(result.reply.paper_ids) <= todays
+    assert "could not be refreshed" not in poster.posts[0][1].text
+    ledger = sched.digests.ledger
+    assert not ledger.source_status("hf").failing
+    assert ledger.source_status("arxiv").failing
+    assert "500" in ledger.source_status("arxiv").last_error
+    metrics = sched.digests.metrics.render()[0].decode()
+    assert 'paperboy_errors_total{component="refresh:arxiv"} 1.0' in metrics
+    assert 'paperboy_ingested_papers_total{outcome="added",source="hf"}' in metrics
+    assert 'component="refresh:hf"' not in metrics
 
 
 # -- the real APScheduler ----------------------------------------------------------------------

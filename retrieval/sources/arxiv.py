@@ -185,6 +185,11 @@ class ArxivClient(ClosingContext):
             }
         )
 
+    def recent(self, category: str, max_results: int = 200) -> ParseOutcome:
+        """The newest ``max_results`` submissions of ``category`` (e.g. ``cs.LG``), in one
+        request sorted by submission date."""
+        return self.search(f"cat:{category}", max_results=max_results).outcome
+
     def by_ids(self, ids: list[str]) -> ParseOutcome:
         """Papers for arXiv ids (versions are stripped), ``ids_per_request`` per request."""
         wanted = list(dict.fromkeys(strip_arxiv_version(i) for i in ids if i.strip()))
