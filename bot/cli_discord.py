@@ -46,7 +46,7 @@ def discord_command(
         )
         raise typer.Exit(2)
     logging.basicConfig(level=settings.log_level)
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(serve_discord(settings, scheduler=not no_scheduler, ops_port=ops_port))
 
 
@@ -58,9 +58,10 @@ async def serve_discord(
     from bot.app import ensure_corpus
     from bot.discord_app import DiscordPoster, PaperboyBot
     from bot.metrics import Metrics
-    from bot.runtime import open_services, start_ops
+    from bot.runtime import cancel_on_sigterm, open_services, start_ops
 
     assert settings.discord.token is not None
+    cancel_on_sigterm()
     metrics = Metrics()
     port = settings.ops.discord_port if ops_port is None else ops_port
     ops = await start_ops(settings, metrics, port)
@@ -74,9 +75,11 @@ async def serve_discord(
                 ops.set_check("discord", bot.connection_check)
             await bot.login(settings.discord.token.get_secret_value())
             if scheduler and settings.scheduler.run_in_bot and services.digests is not None:
-                from bot.runtime import leased_scheduler
+                from bot.runtime import leased_scheduler, scheduler_check
 
                 digest_scheduler = leased_scheduler(services, {"discord": DiscordPoster(bot)})
+                if ops is not None:
+                    ops.set_check("scheduler", scheduler_check(digest_scheduler))
                 await digest_scheduler.start()
             await bot.connect()
     finally:

@@ -52,7 +52,7 @@ def slack_command(
         typer.echo(problem, err=True)
         raise typer.Exit(2)
     logging.basicConfig(level=settings.log_level)
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(serve_slack(settings, scheduler=not no_scheduler, ops_port=ops_port))
 
 
@@ -77,10 +77,11 @@ async def serve_slack(
     Slack and (optionally) run the digest scheduler under the shared lease."""
     from bot.app import ensure_corpus
     from bot.metrics import Metrics
-    from bot.runtime import open_services, start_ops
+    from bot.runtime import cancel_on_sigterm, open_services, start_ops
     from bot.slack_app import SlackBot
     from bot.slack_runner import SlackConnection, run_forever
 
+    cancel_on_sigterm()
     metrics = Metrics()
     ops = await start_ops(
         settings, metrics, settings.ops.slack_port if ops_port is None else ops_port
@@ -95,9 +96,11 @@ async def serve_slack(
         if ops is not None:
             ops.set_check("slack", connection.check)
         if scheduler and settings.scheduler.run_in_bot and services.digests is not None:
-            from bot.runtime import leased_scheduler
+            from bot.runtime import leased_scheduler, scheduler_check
 
             digest_scheduler = leased_scheduler(services, {"slack": bot.poster})
+            if ops is not None:
+                ops.set_check("scheduler", scheduler_check(digest_scheduler))
             # catching up on missed digests may fetch papers first: don't hold up the bot
             starting = asyncio.create_task(digest_scheduler.start())
             starting.add_done_callback(_log_failure)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Mapping
 
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
@@ -108,3 +109,11 @@ def scheduler_check(scheduler: LeasedScheduler) -> Check:
         return CheckResult(role in ("active", "standby"), f"digest scheduler {role}")
 
     return check
+
+
+def cancel_on_sigterm() -> None:
+    """Make SIGTERM (``systemctl stop``, ``docker stop``) cancel the running main task, so its
+    ``finally`` blocks run: the scheduler lease is released and connections close cleanly."""
+    task = asyncio.current_task()
+    if task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)

@@ -9,11 +9,14 @@ import asyncio
 import json
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.lease import Lease
+from bot.runtime import LEASE_NAME
 from tests.fakes.processes import free_port, paperboy_env, start_paperboy, stop_process
 from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlackApi
 
@@ -56,11 +59,12 @@ def signed_event(text: str, channel: str, event_id: str) -> tuple[bytes, dict[st
 class SlackProcess:
     """One ``paperboy slack --mode http`` process and its ports."""
 
-    def __init__(self, name: str, env: dict[str, str], logs) -> None:  # noqa: ANN001
+    def __init__(self, name: str, env: dict[str, str], logs, scheduler: bool = False) -> None:  # noqa: ANN001
         self.name = name
         self.port, self.ops_port = free_port(), free_port()
         self.log = logs / f"{name}.log"
-        args = ["slack", "--mode", "http", "--port", str(self.port), "--no-scheduler"]
+        args = ["slack", "--mode", "http", "--port", str(self.port)]
+        args += [] if scheduler else ["--no-scheduler"]
         self.proc = start_paperboy(args + ["--ops-port", str(self.ops_port)], env, self.log)
 
     def url(self, path: str) -> str:
@@ -186,3 +190,46 @@ async def test_two_slack_processes_share_the_work_and_ride_out_a_chroma_outage(
             stop_process(bot.proc)
         if demo_chroma.proc is None:
             demo_chroma.start()  # leave the module's server as we found it
+
+
+@pytest.mark.timeout(300)
+async def test_a_bot_running_its_own_scheduler_posts_the_due_digest_once(
+    demo_chroma, slack, tmp_path
+) -> None:
+    due = (datetime.now(UTC) - timedelta(minutes=2)).strftime("%H:%M")
+    config = tmp_path / "paperboy.toml"
+    config.write_text(
+        "[[digest.plans]]\n"
+        f'name = "team"\nplatform = "slack"\nchannel_id = "C0DIGEST"\ntime = "{due}"\n'
+        'timezone = "UTC"\ndays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\n'
+    )
+    env = paperboy_env(
+        tmp_path / "data",
+        CONFIG=str(config),
+        STORE__CHROMA_HOST="127.0.0.1",
+        STORE__CHROMA_PORT=str(demo_chroma.port),
+        SLACK__MODE="http",
+        SLACK__BOT_TOKEN="xoxb-team-e2e",
+        SLACK__SIGNING_SECRET=SECRET,
+        SLACK__API_BASE_URL=slack.base_url,
+        SCHEDULER__HF_API_BASE_URL=f"http://127.0.0.1:{slack.port}/no-hf",  # a fast 404
+    )
+    bot = SlackProcess("slack-with-scheduler", env, tmp_path, scheduler=True)
+    try:
+        async with httpx.AsyncClient() as http:
+            ready = await wait_health(http, bot, 200, timeout=240)
+            assert ready["checks"]["scheduler"]["detail"] == "digest scheduler active"
+            # the demo corpus ends in Aug 2026 and HF is unreachable here: an honest quiet day
+            text = await wait_answer(slack, "C0DIGEST", "Trending papers")
+            assert "Quiet day" in text and "could not be refreshed" in text
+            await asyncio.sleep(3)  # a sweep or a second tick must not post again
+            assert len(posts_in(slack, "C0DIGEST")) == 1
+            metrics = (await http.get(bot.ops("/metrics"))).text
+            assert 'paperboy_digests_total{platform="slack",status="quiet"} 1.0' in metrics
+            assert 'paperboy_errors_total{component="refresh:hf"}' in metrics
+    finally:
+        stop_process(bot.proc)
+    assert bot.proc.returncode == 0, bot.log.read_text()[-3000:]  # SIGTERM: a clean stop
+    observer = Lease(tmp_path / "data" / "state.sqlite3", LEASE_NAME, "observer")
+    assert observer.current() is None  # the lease was handed back for a standby to take
+    observer.close()
