@@ -120,13 +120,11 @@ def restore_command(
         InvalidBackup,
         RestoreRefused,
         check_model,
-        check_target,
         embedding_model_name,
-        load_backup,
         read_manifest,
-        restore_loaded,
     )
     from bot.cli import load_settings, progress_bar
+    from bot.restore import check_target, load_backup, restore_loaded
 
     settings = load_settings()
     model = embedding_model_name(settings.embedding.model)

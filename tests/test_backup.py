@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from bot.backup import create_backup, restore_backup
+from bot.backup import create_backup
 from bot.cli import app
 from bot.ledger import DigestLedger
+from bot.restore import restore_backup
 from bot.settings import ChannelPlan
 from bot.state import BotState
 from retrieval.index import PaperIndex
