@@ -12,15 +12,13 @@ import asyncio
 import logging
 import math
 import re
-from collections.abc import Callable
 from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.http import HTTPClient, Route
-from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
+from bot.discord_http import make_rebaser, rebase_http_client, rebase_webhooks
 from bot.discord_render import ButtonSpec, DiscordMessage, fallback_text, render_reply
 from bot.ops_server import CheckResult
 from bot.reply import ChatRequest, Reply
@@ -64,14 +62,12 @@ class PaperboyBot(commands.AutoShardedBot):
         self.settings = settings
         self._rebase = make_rebaser(settings.api_base_url)
         if self._rebase is not None:
-            _rebase_http_client(self.http, self._rebase)
+            rebase_http_client(self.http, self._rebase)
 
     async def login(self, token: str) -> None:
         """Log in; interaction and webhook calls made from this task on use the API base."""
         if self._rebase is not None:
-            # Interaction responses go through discord.py's webhook adapter, looked up from this
-            # context variable; setting it here reaches every task this bot spawns, and only those.
-            async_context.set(_RebasedWebhookAdapter(self._rebase))
+            rebase_webhooks(self._rebase)  # reaches every task this bot spawns, and only those
         await super().login(token)
 
     async def setup_hook(self) -> None:
@@ -122,14 +118,20 @@ class PaperboyBot(commands.AutoShardedBot):
         roles = getattr(user, "roles", [])
         return bool(role) and any(role in (r.name, str(r.id)) for r in roles)
 
-    def request_for(self, interaction: discord.Interaction, text: str) -> ChatRequest:
-        """The neutral request for ``text`` typed or pressed in ``interaction``."""
+    def request_for(
+        self,
+        text: str,
+        channel_id: int | None,
+        user: discord.abc.User,
+        permissions: discord.Permissions,
+    ) -> ChatRequest:
+        """The neutral request for ``text`` from ``user`` (with ``permissions``) in a channel."""
         return ChatRequest(
             text=text,
             platform=PLATFORM,
-            channel_id=str(interaction.channel_id),
-            user_id=str(interaction.user.id),
-            is_admin=self.is_admin(interaction.user, interaction.permissions),
+            channel_id=str(channel_id),
+            user_id=str(user.id),
+            is_admin=self.is_admin(user, permissions),
         )
 
     async def answer(self, interaction: discord.Interaction, text: str, *, private=False) -> None:
@@ -137,7 +139,11 @@ class PaperboyBot(commands.AutoShardedBot):
         if not self.state.claim_event(f"{PLATFORM}:interaction:{interaction.id}"):
             return
         await interaction.response.defer(thinking=True, ephemeral=private)
-        reply = await self.ask(self.request_for(interaction, text))
+        reply = await self.ask(
+            self.request_for(
+                text, interaction.channel_id, interaction.user, interaction.permissions
+            )
+        )
         rendered = render_reply(reply)
         try:
             message = await interaction.edit_original_response(
@@ -187,13 +193,7 @@ class PaperboyBot(commands.AutoShardedBot):
             if isinstance(message.author, discord.Member)
             else discord.Permissions.none()
         )
-        request = ChatRequest(
-            text=text,
-            platform=PLATFORM,
-            channel_id=str(message.channel.id),
-            user_id=str(message.author.id),
-            is_admin=self.is_admin(message.author, permissions),
-        )
+        request = self.request_for(text, message.channel.id, message.author, permissions)
         async with message.channel.typing():
             reply = await self.ask(request)
         rendered = render_reply(reply)
@@ -314,44 +314,3 @@ class DiscordPoster:
         message = await channel.send(**send_kwargs(render_reply(reply)))
         self.bot.remember(int(channel_id), message.id, reply)
         return str(message.id)
-
-
-# ---- API base URL ---------------------------------------------------------------------------
-# discord.py builds every REST and interaction URL from the class attribute ``Route.BASE``.
-# Instead of changing it for the whole process, each bot rewrites its own routes: REST calls via
-# its HTTPClient instance, interaction/webhook calls via its webhook adapter (see ``login``).
-
-
-Rebase = Callable[[Route], Route]
-
-
-def make_rebaser(api_base_url: str) -> Rebase | None:
-    """A function moving a Route onto ``api_base_url``; None when that is Discord's own API."""
-    base = api_base_url.rstrip("/")
-    if base == Route.BASE:
-        return None
-
-    def rebase(route: Route) -> Route:
-        if route.url.startswith(Route.BASE):
-            route.url = base + route.url[len(Route.BASE) :]
-        return route
-
-    return rebase
-
-
-def _rebase_http_client(http: HTTPClient, rebase: Rebase) -> None:
-    original = http.request
-
-    async def request(route: Route, **kwargs: Any) -> Any:
-        return await original(rebase(route), **kwargs)
-
-    http.request = request  # type: ignore[method-assign]
-
-
-class _RebasedWebhookAdapter(AsyncWebhookAdapter):
-    def __init__(self, rebase: Rebase) -> None:
-        super().__init__()
-        self._rebase = rebase
-
-    async def request(self, route: Route, session, **kwargs: Any) -> Any:  # type: ignore[override]
-        return await super().request(self._rebase(route), session, **kwargs)

@@ -276,8 +276,10 @@ async def test_readiness_follows_the_gateway_session(services, fake):
     unstarted = PaperboyBot(services.router, services.state, settings)
     assert (await unstarted.connection_check()).ok is False  # not connected yet
     bot, runner = await start_bot(services, fake)
-    ready = await bot.connection_check()
+    try:
+        ready = await bot.connection_check()
+    finally:
+        await stop_bot(bot, runner)
     assert ready.ok and "gateway connected" in ready.detail
-    await stop_bot(bot, runner)
     closed = await bot.connection_check()
     assert closed == CheckResult(False, "Discord client closed")
