@@ -1,4 +1,4 @@
-"""``paperboy digest`` (preview or replay over recorded days) and ``paperboy scheduler``."""
+"""``paperboy digest``: preview each channel's digest, or replay it over recorded days."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_health import ops_port_option
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,7 @@ def discord_command(
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="do not post digests from this process")
     ] = False,
-    ops_port: Annotated[
-        int | None,
-        typer.Option(help="port of /healthz and /metrics (default: ops.discord_port; 0 = off)"),
-    ] = None,
+    ops_port: Annotated[int | None, ops_port_option("discord")] = None,
 ) -> None:
     """Run Paperboy in Discord: /papers commands, @mentions, buttons and channel digests."""
     from bot.cli import load_settings  # late import: bot.cli imports this module

@@ -13,6 +13,7 @@ import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.models import OptionInfo
 
 out = Console()
 
@@ -20,6 +21,14 @@ out = Console()
 def register(app: typer.Typer) -> None:
     """Add ``health`` to the ``paperboy`` CLI."""
     app.command("health")(health_command)
+
+
+def ops_port_option(process: str) -> OptionInfo:
+    """The ``--ops-port`` option of a long-running ``process`` (slack, discord, scheduler), for
+    ``ops_port: Annotated[int | None, ops_port_option("slack")] = None``."""
+    return typer.Option(
+        help=f"port of /healthz and /metrics (default: ops.{process}_port; 0 = off)"
+    )
 
 
 def probe(url: str, timeout: float) -> tuple[int | None, dict]:

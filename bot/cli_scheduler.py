@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_health import ops_port_option
 from bot.digest_service import describe_days
 from bot.reply import Reply
 from bot.settings import Settings
@@ -40,12 +41,9 @@ class StdoutPoster:
 
 
 def scheduler_command(
-    ops_port: Annotated[
-        int | None,
-        typer.Option(help="port of /healthz and /metrics (default: ops.scheduler_port; 0 = off)"),
-    ] = None,
+    ops_port: Annotated[int | None, ops_port_option("scheduler")] = None,
 ) -> None:
-    """Run the digest scheduler (Hugging Face refresh + channel digests) until stopped."""
+    """Run the digest scheduler (paper source refresh + channel digests) until stopped."""
     from bot.cli import load_settings  # late import: bot.cli imports this module
 
     settings = load_settings()

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from bot.cli_health import ops_port_option
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,7 @@ def slack_command(
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="do not post digests from this process")
     ] = False,
-    ops_port: Annotated[
-        int | None,
-        typer.Option(help="port of /healthz and /metrics (default: ops.slack_port; 0 = off)"),
-    ] = None,
+    ops_port: Annotated[int | None, ops_port_option("slack")] = None,
 ) -> None:
     """Run Paperboy in Slack: mentions, DMs, /papers, buttons, reactions and channel digests."""
     from bot.cli import load_settings  # late import: bot.cli imports this module

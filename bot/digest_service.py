@@ -97,12 +97,8 @@ class DigestService:
 
     def plan_for(self, platform: str, channel_id: str) -> ChannelPlan | None:
         """The effective plan of one channel, if it has a digest."""
-        found = [p for p in self.plans() if (p.platform, p.channel_id) == (platform, channel_id)]
-        return found[0] if found else None
-
-    def plan_named(self, name: str) -> ChannelPlan | None:
-        """The effective plan called ``name``."""
-        return next((p for p in self.plans() if p.name == name), None)
+        key = (platform, channel_id)
+        return next((p for p in self.plans() if (p.platform, p.channel_id) == key), None)
 
     @staticmethod
     def default_plan(platform: str = "cli", channel_id: str = "cli") -> ChannelPlan:

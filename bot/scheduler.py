@@ -1,6 +1,6 @@
 """The digest scheduler: one APScheduler cron job per channel plan (in the plan's time zone),
-a periodic source refresh (the Hugging Face daily list, plus the newest arXiv submissions of
-``scheduler.arxiv_categories``), a plan sync (chat changes) and a catch-up sweep.
+a periodic source refresh (:mod:`bot.refresh`: the Hugging Face daily list, plus the newest arXiv
+submissions of ``scheduler.arxiv_categories``), a plan sync (chat changes) and a catch-up sweep.
 
 Every digest run goes through :meth:`DigestScheduler.run_due`, which is idempotent: it finds
 the plan's most recent scheduled time, posts that day's digest through the ledger if it is still
@@ -11,11 +11,9 @@ once (inside the grace window) or skipped and logged (outside it).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,45 +21,10 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.digest_service import Delivery, DigestService
 from bot.posting import DigestPoster
+from bot.refresh import CategorySource, DailySource, RefreshIndex, SourceRefresher
 from bot.settings import ChannelPlan, SchedulerSettings
-from retrieval.models import IngestReport, Paper, ParseOutcome
 
 log = logging.getLogger(__name__)
-
-SOURCE = "hf"
-ARXIV = "arxiv"
-
-
-class RefreshIndex(Protocol):
-    """What the refresh needs from the paper index."""
-
-    def ingest(self, papers: Sequence[Paper]) -> IngestReport:
-        """Add or update papers."""
-        ...
-
-
-class DailySource(Protocol):
-    """A paper source like :class:`retrieval.sources.hf.HFDailyClient`."""
-
-    def fetch_range(self, since, until) -> ParseOutcome:  # noqa: ANN001
-        """Papers listed from ``since`` to ``until``."""
-        ...
-
-    def close(self) -> None:
-        """Release connections."""
-        ...
-
-
-class CategorySource(Protocol):
-    """A paper source like :class:`retrieval.sources.arxiv.ArxivClient`."""
-
-    def recent(self, category: str, max_results: int = 200) -> ParseOutcome:
-        """The newest ``max_results`` submissions of ``category``."""
-        ...
-
-    def close(self) -> None:
-        """Release connections."""
-        ...
 
 
 def plan_trigger(plan: ChannelPlan) -> CronTrigger:
@@ -108,29 +71,24 @@ class DigestScheduler:
         self.digests = digests
         self.posters = dict(posters)
         self.settings = settings
-        self.index = index if index is not None else digests.index
-        self.source_factory = source_factory or self._hf_client
-        self.arxiv_factory = arxiv_factory or self._arxiv_client
         self.clock = clock or digests.clock
+        self.refresher = SourceRefresher(
+            index if index is not None else digests.index,
+            digests.ledger,
+            digests.metrics,
+            settings,
+            self.clock,
+            source_factory=source_factory,
+            arxiv_factory=arxiv_factory,
+            refresh_days=refresh_days,
+            max_data_age=max_data_age,
+        )
         self.grace = timedelta(hours=digests.digest_settings.grace_hours)
-        self.refresh_days = refresh_days
-        self.max_data_age = max_data_age
         self.refresh_retry = refresh_retry
         self.sweep = sweep
         self.plan_sync = plan_sync
         self.scheduler: AsyncIOScheduler | None = None
         self._jobs: dict[str, str] = {}
-        self._refresh_lock = asyncio.Lock()
-
-    def _hf_client(self) -> DailySource:
-        from retrieval.sources.hf import HFDailyClient
-
-        return HFDailyClient(self.settings.hf_api_base_url)
-
-    def _arxiv_client(self) -> CategorySource:
-        from retrieval.sources.arxiv import ArxivClient
-
-        return ArxivClient(self.settings.arxiv_api_url)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -235,67 +193,27 @@ class DigestScheduler:
 
     async def ensure_fresh(self, now: datetime | None = None) -> None:
         """Refresh sources first unless the last success is recent."""
-        now = now or self.clock()
-        status = self.digests.ledger.source_status(SOURCE)
-        last_ok = status.last_ok if status else None
-        if last_ok is None or now - datetime.fromtimestamp(last_ok, UTC) > self.max_data_age:
+        if self.refresher.stale(now or self.clock()):
             await self.refresh_sources()
 
     async def refresh_sources(self) -> bool:
         """Refresh every source: the HF daily list, then (if ``arxiv_categories`` is set) arXiv.
         Each source succeeds or fails on its own; True when all of them worked."""
-        results = [await self.refresh_source(SOURCE)]
-        if self.settings.arxiv_categories:
-            results.append(await self.refresh_source(ARXIV))
-        return all(results)
+        return all([await self.refresh_source(source) for source in self.refresher.sources()])
 
     async def refresh_source(self, source: str) -> bool:
-        """Fetch one source (``"hf"``: the last days of the daily list; ``"arxiv"``: the newest
-        ``arxiv_max_results`` submissions per category) and ingest it. On failure record the
-        error, schedule a retry of this source and return False; digests go on with the data
-        there is."""
-        fetch = {SOURCE: self._fetch, ARXIV: self._fetch_arxiv}[source]
-        async with self._refresh_lock:
-            until = self.clock().astimezone(UTC).date()
-            since = until - timedelta(days=self.refresh_days)
-            try:
-                outcome = await asyncio.to_thread(fetch, since, until)
-                report = await asyncio.to_thread(self.index.ingest, outcome.papers)
-            except Exception as err:
-                log.warning(
-                    "refreshing %s failed: %s; retrying in %s", source, err, self.refresh_retry
-                )
-                self.digests.ledger.record_source(source, f"{type(err).__name__}: {err}")
-                self.digests.metrics.record_error(f"refresh:{source}")
-                if self.scheduler is not None and self.scheduler.running:
-                    self.scheduler.add_job(
-                        self.refresh_source,
-                        "date",
-                        args=[source],
-                        run_date=datetime.now(UTC) + self.refresh_retry,
-                        id=f"{source}-refresh-retry",
-                        replace_existing=True,
-                    )
-                return False
-            self.digests.ledger.record_source(source)
-            self.digests.metrics.record_ingest(source, report)
-            log.info("refreshed %s: %s", source, report)
+        """Refresh one source (see :meth:`SourceRefresher.refresh`); when that fails, retry it
+        in ``refresh_retry`` while the jobs run."""
+        if await self.refresher.refresh(source):
             return True
-
-    def _fetch(self, since, until) -> ParseOutcome:  # noqa: ANN001
-        client = self.source_factory()
-        try:
-            return client.fetch_range(since, until)
-        finally:
-            client.close()
-
-    def _fetch_arxiv(self, since, until) -> ParseOutcome:  # noqa: ANN001, ARG002
-        """The newest submissions of every configured category (one polite client, so arXiv's
-        3-second spacing holds across categories)."""
-        client, outcome = self.arxiv_factory(), ParseOutcome()
-        try:
-            for category in self.settings.arxiv_categories:
-                outcome.extend(client.recent(category, self.settings.arxiv_max_results))
-            return outcome
-        finally:
-            client.close()
+        if self.scheduler is not None and self.scheduler.running:
+            log.info("retrying the %s refresh in %s", source, self.refresh_retry)
+            self.scheduler.add_job(
+                self.refresh_source,
+                "date",
+                args=[source],
+                run_date=datetime.now(UTC) + self.refresh_retry,
+                id=f"{source}-refresh-retry",
+                replace_existing=True,
+            )
+        return False

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -301,14 +303,23 @@ class FakeHF(BaseHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
+    """Serve ``handler`` on a free local port inside the ``with`` block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def fake_hf():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeHF)
     FakeHF.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
+    with serving(FakeHF) as server:
+        yield server
 
 
 def hf_client(server):
@@ -390,12 +401,9 @@ class FakeArxiv(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake_arxiv():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeArxiv)
     FakeArxiv.queries = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/query"
-    server.shutdown()
+    with serving(FakeArxiv) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/query"
 
 
 async def test_arxiv_categories_are_ingested_even_when_hf_fails(
