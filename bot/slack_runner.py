@@ -99,11 +99,6 @@ async def start_http(bot: SlackBot, host: str, port: int) -> web.AppRunner:
     return runner
 
 
-async def connect_socket_mode(bot: SlackBot, app_token: str) -> AsyncSocketModeHandler:
-    """Open a Socket Mode connection for ``bot`` (see :meth:`SlackConnection.connect_socket_mode`)."""
-    return await SlackConnection(bot).connect_socket_mode(app_token)
-
-
 async def run_forever(bot: SlackBot, connection: SlackConnection | None = None) -> None:
     """Run ``bot`` in the mode its settings choose until cancelled."""
     connection = connection or SlackConnection(bot)

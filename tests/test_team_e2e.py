@@ -56,6 +56,20 @@ def signed_event(text: str, channel: str, event_id: str) -> tuple[bytes, dict[st
     return body.encode(), headers
 
 
+def team_env(tmp_path, chroma, slack: FakeSlackApi, **settings: str) -> dict[str, str]:  # noqa: ANN001
+    """Settings of a Slack HTTP-mode process on the shared Chroma server and the fake Slack."""
+    return paperboy_env(
+        tmp_path / "data",
+        STORE__CHROMA_HOST="127.0.0.1",
+        STORE__CHROMA_PORT=str(chroma.port),
+        SLACK__MODE="http",
+        SLACK__BOT_TOKEN="xoxb-team-e2e",
+        SLACK__SIGNING_SECRET=SECRET,
+        SLACK__API_BASE_URL=slack.base_url,
+        **settings,
+    )
+
+
 class SlackProcess:
     """One ``paperboy slack --mode http`` process and its ports."""
 
@@ -130,16 +144,7 @@ async def slack():
 async def test_two_slack_processes_share_the_work_and_ride_out_a_chroma_outage(
     demo_chroma, slack, tmp_path
 ) -> None:
-    env = paperboy_env(
-        tmp_path / "data",
-        STORE__CHROMA_HOST="127.0.0.1",
-        STORE__CHROMA_PORT=str(demo_chroma.port),
-        SLACK__MODE="http",
-        SLACK__BOT_TOKEN="xoxb-team-e2e",
-        SLACK__SIGNING_SECRET=SECRET,
-        SLACK__API_BASE_URL=slack.base_url,
-        SCHEDULER__RUN_IN_BOT="false",
-    )
+    env = team_env(tmp_path, demo_chroma, slack, SCHEDULER__RUN_IN_BOT="false")
     bots = [SlackProcess(f"slack-{n}", env, tmp_path) for n in range(2)]
     try:
         async with httpx.AsyncClient() as http:
@@ -203,15 +208,11 @@ async def test_a_bot_running_its_own_scheduler_posts_the_due_digest_once(
         f'name = "team"\nplatform = "slack"\nchannel_id = "C0DIGEST"\ntime = "{due}"\n'
         'timezone = "UTC"\ndays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\n'
     )
-    env = paperboy_env(
-        tmp_path / "data",
+    env = team_env(
+        tmp_path,
+        demo_chroma,
+        slack,
         CONFIG=str(config),
-        STORE__CHROMA_HOST="127.0.0.1",
-        STORE__CHROMA_PORT=str(demo_chroma.port),
-        SLACK__MODE="http",
-        SLACK__BOT_TOKEN="xoxb-team-e2e",
-        SLACK__SIGNING_SECRET=SECRET,
-        SLACK__API_BASE_URL=slack.base_url,
         SCHEDULER__HF_API_BASE_URL=f"http://127.0.0.1:{slack.port}/no-hf",  # a fast 404
     )
     bot = SlackProcess("slack-with-scheduler", env, tmp_path, scheduler=True)
