@@ -46,7 +46,7 @@ def _store_where(settings: Any) -> tuple[str, str]:
 
 def latest_list_day(store: Any) -> date | None:
     """The most recent Hugging Face list day among the stored papers (metadata only)."""
-    from retrieval.store import paper_from_record
+    from retrieval.records import paper_from_record
 
     days = (
         paper_from_record(pid, meta, None).list_date

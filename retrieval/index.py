@@ -113,10 +113,17 @@ class PaperIndex:
                 return
             folder = self._lexical_folder(built_for[0])
             lexical = None if force else LexicalIndex.load(folder)
-            records = [(pid, meta, doc) for pid, meta, doc, _ in self.store.iter_records()]
+            saved = lexical is not None and lexical.revision == revision
+            # abstracts are read only when the BM25 index must be built (not on a warm start)
+            records = [
+                (p, m, d) for p, m, d, _ in self.store.iter_records(with_documents=not saved)
+            ]
             catalogue = Catalogue.from_records(((p, m) for p, m, _ in records), revision)
             ids = [pid for pid, _, _ in records]
-            if lexical is None or lexical.revision != revision or lexical.ids != ids:
+            if lexical is None or not saved or lexical.ids != ids:
+                if saved:  # same revision but other papers: the texts are needed after all
+                    records = [(p, m, d) for p, m, d, _ in self.store.iter_records()]
+                    ids = [pid for pid, _, _ in records]
                 texts = [f"{m.get('title', '')}. {d or ''}" for _, m, d in records]
                 lexical = LexicalIndex.build(ids, texts, revision)
                 lexical.save(folder)
@@ -258,13 +265,12 @@ class PaperIndex:
     ) -> SearchResult:
         """Papers like ``paper_id`` (query by example); the paper itself is excluded."""
         query = query or SearchQuery(similar_to=paper_id, limit=limit, offset=offset)
-        anchor = self.get(paper_id)
-        vectors = self.store.vectors([paper_id])
-        if anchor is None or paper_id not in vectors:
+        found = self.store.paper_with_vector(paper_id)
+        if found is None:
             raise UnknownPaper(paper_id)
+        anchor, vector = found
         keep = self.catalogue().mask(query.since, query.until, query.author)
         depth = max(CANDIDATES, offset + limit * 3) + 1
-        vector = vectors[paper_id]
         dense = self._search.dense(vector, depth, keep) if mode != "lexical" else Candidates([])
         lexical = (
             self._search.lexical(anchor.text, depth, keep) if mode != "dense" else Candidates([])
@@ -283,14 +289,13 @@ class PaperIndex:
         snippet_text: str | None = None,
     ) -> SearchResult:
         ranked = fused.ranked
-        papers: dict[str, Paper] = {}
-        if query.order != "relevance":
+        window = slice(query.offset, query.offset + query.limit)
+        if query.order == "relevance":  # only the page's papers are fetched
+            papers = self.store.get_many([pid for pid, _ in ranked[window]])
+        else:  # re-ordering needs every candidate's dates and counts
             papers = self.store.get_many([pid for pid, _ in ranked])
             ranked = order_candidates(ranked, papers, query.order, today or date.today())
-        page = ranked[query.offset : query.offset + query.limit]
-        missing = [pid for pid, _ in page if pid not in papers]
-        papers.update(self.store.get_many(missing))
-        page = [(pid, score) for pid, score in page if pid in papers]
+        page = [(pid, score) for pid, score in ranked[window] if pid in papers]
         abstracts = [papers[pid].abstract for pid, _ in page]
         if vector is not None and abstracts:
             text = snippet_text if snippet_text is not None else query.text

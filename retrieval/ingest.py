@@ -7,7 +7,8 @@ from dataclasses import dataclass, fields, replace
 
 from retrieval.embed import Embedder
 from retrieval.models import IngestReport, Paper, ParseProblem
-from retrieval.store import PaperStore, paper_from_record, paper_metadata
+from retrieval.records import paper_from_record, paper_metadata
+from retrieval.store import PaperStore
 
 Progress = Callable[[int, int], None]
 EMBED_BATCH = 256

@@ -21,13 +21,13 @@ from typing import Any
 from retrieval.embed import Embedder
 from retrieval.index import PaperIndex
 from retrieval.ingest import EMBED_BATCH
+from retrieval.records import paper_from_record
 from retrieval.store import (
     EMBEDDER_KEY,
     MOVED_FROM_KEY,
     MOVED_TO_KEY,
     REVISION_KEY,
     PaperStore,
-    paper_from_record,
 )
 
 log = logging.getLogger(__name__)
@@ -245,7 +245,7 @@ def _catch_up(source: PaperStore, target: PaperStore, embedder: Embedder) -> tup
 
 def _sync(
     source: PaperStore, target: PaperStore, embedder: Embedder, missing_only: bool = False
-) -> int:
+) -> tuple[int, int]:
     """Bring ``target`` in line with ``source``: embed papers it lacks or whose text changed
     (``text_hash``), update changed metadata, delete papers ``source`` no longer has; with
     ``missing_only`` only add what it lacks. Returns (papers changed, papers embedded)."""

@@ -1,8 +1,9 @@
 """Hybrid search: dense (Chroma HNSW) + lexical (BM25) candidates fused by reciprocal rank.
 
 Filters are applied with the in-memory :class:`Catalogue`: without a filter the dense side is a
-plain HNSW top-k (stores of at most 5,000 papers are scored exactly instead); with a selective filter the allowed papers are scored exactly (their vectors are
-fetched once and cached); with a broad filter HNSW is over-sampled and post-filtered.
+plain HNSW top-k (stores of at most 5,000 papers are scored exactly instead); with a selective
+filter the allowed papers are scored exactly (their vectors are fetched once and cached); with a
+broad filter HNSW is over-sampled and post-filtered.
 """
 
 from __future__ import annotations

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from retrieval.models import Paper
+from retrieval.records import paper_from_record, paper_metadata
 
-_NONE_INT = -1
 _PAGE = 2000
 _MAX_HOPS = 32
 REVISION_KEY = "paperboy_revision"
@@ -35,59 +34,22 @@ class StoreUnavailable(RuntimeError):
     """The Chroma store cannot be reached or opened."""
 
 
-def _day_int(day: date | None) -> int:
-    return day.year * 10000 + day.month * 100 + day.day if day else _NONE_INT
-
-
-def _int_day(value: Any) -> date | None:
-    if not isinstance(value, int) or value <= 0:
-        return None
-    return date(value // 10000, value // 100 % 100, value % 100)
-
-
 def _is_not_found(exc: Exception) -> bool:
     """Whether a chromadb error means "no such collection" (local and HTTP clients differ)."""
     return type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc)
 
 
-def _opt_int(value: Any) -> int | None:
-    return None if value is None or value == _NONE_INT else int(value)
-
-
-def paper_metadata(paper: Paper) -> dict[str, Any]:
-    """Chroma metadata for a paper (Chroma forbids None, so absent numbers are -1)."""
-    return {
-        "title": paper.title,
-        "url": paper.url,
-        "authors": "; ".join(paper.authors),
-        "published": _day_int(paper.published),
-        "list_date": _day_int(paper.list_date),
-        "upvotes": _NONE_INT if paper.upvotes is None else paper.upvotes,
-        "comments": _NONE_INT if paper.comments is None else paper.comments,
-        "github_stars": _NONE_INT if paper.github_stars is None else paper.github_stars,
-        "ai_summary": paper.ai_summary,
-        "source": paper.source,
-        "text_hash": paper.text_hash,
-    }
-
-
-def paper_from_record(paper_id: str, meta: dict[str, Any], document: str | None) -> Paper:
-    """Rebuild a Paper from a Chroma record (document = abstract)."""
-    authors = tuple(a for a in str(meta.get("authors", "")).split("; ") if a)
-    return Paper(
-        id=paper_id,
-        title=str(meta.get("title", "")),
-        abstract=document or "",
-        url=str(meta.get("url", "")),
-        authors=authors,
-        published=_int_day(meta.get("published")),
-        upvotes=_opt_int(meta.get("upvotes")),
-        comments=_opt_int(meta.get("comments")),
-        github_stars=_opt_int(meta.get("github_stars")),
-        ai_summary=str(meta.get("ai_summary", "")),
-        list_date=_int_day(meta.get("list_date")),
-        source=str(meta.get("source", "")),
-    )
+def _rows(got: Any) -> Iterator[tuple[str, dict[str, Any], str | None, np.ndarray | None]]:
+    """(id, metadata, document, vector) for each record of a Chroma ``get`` answer; what was
+    not included is None."""
+    docs, vecs = got.get("documents"), got.get("embeddings")
+    for i, pid in enumerate(got["ids"]):
+        yield (
+            pid,
+            got["metadatas"][i] if got.get("metadatas") is not None else {},
+            docs[i] if docs is not None else None,
+            np.asarray(vecs[i], np.float32) if vecs is not None else None,
+        )
 
 
 class PaperStore:
@@ -250,14 +212,12 @@ class PaperStore:
 
     def upsert(self, papers: Sequence[Paper], vectors: np.ndarray) -> None:
         """Insert or replace papers with their vectors."""
-        for start in range(0, len(papers), _PAGE):
-            chunk = papers[start : start + _PAGE]
-            self._col.upsert(
-                ids=[p.id for p in chunk],
-                embeddings=vectors[start : start + _PAGE],
-                metadatas=[paper_metadata(p) for p in chunk],
-                documents=[p.abstract for p in chunk],
-            )
+        self.upsert_records(
+            [p.id for p in papers],
+            vectors,
+            [paper_metadata(p) for p in papers],
+            [p.abstract for p in papers],
+        )
 
     def upsert_records(
         self,
@@ -291,37 +251,37 @@ class PaperStore:
 
     def update_metadata(self, papers: Sequence[Paper]) -> None:
         """Update metadata (upvotes, comments, ...) of papers whose text did not change."""
-        for start in range(0, len(papers), _PAGE):
-            chunk = papers[start : start + _PAGE]
-            self._col.update(
-                ids=[p.id for p in chunk], metadatas=[paper_metadata(p) for p in chunk]
-            )
+        self.update_records_metadata([p.id for p in papers], [paper_metadata(p) for p in papers])
+
+    def _records(
+        self, ids: Sequence[str], include: list[str]
+    ) -> Iterator[tuple[str, dict[str, Any], str | None, np.ndarray | None]]:
+        """The records of the given ids that exist, ``_PAGE`` ids per round-trip."""
+        for start in range(0, len(ids), _PAGE):
+            yield from _rows(self._col.get(ids=list(ids[start : start + _PAGE]), include=include))
 
     def metadata(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Raw metadata of the given ids that exist."""
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), _PAGE):
-            got = self._col.get(ids=list(ids[start : start + _PAGE]), include=["metadatas"])
-            found.update(zip(got["ids"], got["metadatas"], strict=True))
-        return found
+        return {pid: meta for pid, meta, _, _ in self._records(ids, ["metadatas"])}
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Paper]:
         """Papers by id (missing ids are absent from the result)."""
-        if not ids:
-            return {}
-        got = self._col.get(ids=list(ids), include=["metadatas", "documents"])
         return {
             pid: paper_from_record(pid, meta, doc)
-            for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
+            for pid, meta, doc, _ in self._records(ids, ["metadatas", "documents"])
         }
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors by id."""
-        out: dict[str, np.ndarray] = {}
-        for start in range(0, len(ids), _PAGE):
-            got = self._col.get(ids=list(ids[start : start + _PAGE]), include=["embeddings"])
-            out.update(zip(got["ids"], np.asarray(got["embeddings"], np.float32), strict=True))
-        return out
+        return {pid: vec for pid, _, _, vec in self._records(ids, ["embeddings"])}
+
+    def paper_with_vector(self, paper_id: str) -> tuple[Paper, np.ndarray] | None:
+        """One paper and its stored vector in one round-trip, or None if it is not stored."""
+        include = ["metadatas", "documents", "embeddings"]
+        for pid, meta, doc, vec in self._records([paper_id], include):
+            assert vec is not None
+            return paper_from_record(pid, meta, doc), vec
+        return None
 
     def iter_records(
         self, with_documents: bool = True, with_vectors: bool = False
@@ -334,15 +294,7 @@ class PaperStore:
             got = self._col.get(include=include, limit=_PAGE, offset=offset)
             if not got["ids"]:
                 return
-            docs = got.get("documents") if with_documents else None
-            vecs = got.get("embeddings") if with_vectors else None
-            for i, pid in enumerate(got["ids"]):
-                yield (
-                    pid,
-                    got["metadatas"][i],
-                    docs[i] if docs is not None else None,
-                    np.asarray(vecs[i], np.float32) if vecs is not None else None,
-                )
+            yield from _rows(got)
             offset += len(got["ids"])
 
     def nearest(

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from retrieval.index import UnknownPaper
 from retrieval.models import SearchQuery, title_id
 from retrieval.query import parse_question
 from retrieval.search import reciprocal_rank_fusion
@@ -93,6 +94,11 @@ def test_similar_excludes_the_paper_and_finds_its_neighbours(shared_demo_index):
     assert fnet not in ids
     assert result.anchor is not None and result.anchor.title.startswith("FNet")
     assert any("Fourier" in t for t in titles(result))
+
+
+def test_similar_to_an_unknown_paper_raises(shared_demo_index):
+    with pytest.raises(UnknownPaper):
+        shared_demo_index.similar("9999.99999", limit=5)
 
 
 def test_paging_does_not_repeat(shared_demo_index):

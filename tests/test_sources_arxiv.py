@@ -12,7 +12,7 @@ import pytest
 
 from retrieval.sources.arxiv import ArxivClient, ArxivQueryError, parse_atom, read_atom_file
 from retrieval.sources.http import SourceHTTPError
-from tests.test_sources_hf import Canned, ScriptedServer
+from tests.scripted_server import Canned, ScriptedServer
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ATOM = DATA / "arxiv_atom"

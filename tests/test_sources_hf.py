@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections import deque
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from retrieval.sources.hf import HFDailyClient, parse_daily_papers, read_daily_dir
 from retrieval.sources.http import SourceHTTPError
+from tests.scripted_server import Canned, ScriptedServer
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 HF = DATA / "hf_daily_papers"
@@ -25,55 +21,7 @@ HIDDEN_AUTHOR_DAYS = {"2025-06-13.json", "2025-09-22.json", "2026-06-12.json"}
 pytestmark = pytest.mark.skipif(not HF.is_dir(), reason="../shared/data is not available")
 
 
-# --- a real HTTP server on 127.0.0.1 that plays a script ------------------------------------
-
-
-@dataclass
-class Canned:
-    """One scripted HTTP answer."""
-
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class ScriptedServer:
-    """ThreadingHTTPServer that answers from ``queue`` first, then from ``responder``, and
-    records every request's path and query parameters."""
-
-    def __init__(self, responder: Callable[[str, dict[str, str]], Canned]) -> None:
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self.queue: deque[Canned] = deque()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server API)
-                parts = urlsplit(self.path)
-                query = dict(parse_qsl(parts.query, keep_blank_values=True))
-                server.requests.append((parts.path, query))
-                canned = server.queue.popleft() if server.queue else responder(parts.path, query)
-                self.send_response(canned.status)
-                for name, value in canned.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(canned.body)))
-                self.end_headers()
-                self.wfile.write(canned.body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+# --- fixtures --------------------------------------------------------------------------------
 
 
 def _serve_recorded_days(path: str, query: dict[str, str]) -> Canned:

@@ -1,0 +1,61 @@
+"""Papers as Chroma records: the metadata a :class:`~retrieval.models.Paper` is stored with, and
+the Paper rebuilt from a record (Chroma metadata holds no None, so absent numbers are -1)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from retrieval.models import Paper
+
+_NONE_INT = -1
+
+
+def _day_int(day: date | None) -> int:
+    return day.year * 10000 + day.month * 100 + day.day if day else _NONE_INT
+
+
+def _int_day(value: Any) -> date | None:
+    if not isinstance(value, int) or value <= 0:
+        return None
+    return date(value // 10000, value // 100 % 100, value % 100)
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None or value == _NONE_INT else int(value)
+
+
+def paper_metadata(paper: Paper) -> dict[str, Any]:
+    """Chroma metadata for a paper (Chroma forbids None, so absent numbers are -1)."""
+    return {
+        "title": paper.title,
+        "url": paper.url,
+        "authors": "; ".join(paper.authors),
+        "published": _day_int(paper.published),
+        "list_date": _day_int(paper.list_date),
+        "upvotes": _NONE_INT if paper.upvotes is None else paper.upvotes,
+        "comments": _NONE_INT if paper.comments is None else paper.comments,
+        "github_stars": _NONE_INT if paper.github_stars is None else paper.github_stars,
+        "ai_summary": paper.ai_summary,
+        "source": paper.source,
+        "text_hash": paper.text_hash,
+    }
+
+
+def paper_from_record(paper_id: str, meta: dict[str, Any], document: str | None) -> Paper:
+    """Rebuild a Paper from a Chroma record (document = abstract)."""
+    authors = tuple(a for a in str(meta.get("authors", "")).split("; ") if a)
+    return Paper(
+        id=paper_id,
+        title=str(meta.get("title", "")),
+        abstract=document or "",
+        url=str(meta.get("url", "")),
+        authors=authors,
+        published=_int_day(meta.get("published")),
+        upvotes=_opt_int(meta.get("upvotes")),
+        comments=_opt_int(meta.get("comments")),
+        github_stars=_opt_int(meta.get("github_stars")),
+        ai_summary=str(meta.get("ai_summary", "")),
+        list_date=_int_day(meta.get("list_date")),
+        source=str(meta.get("source", "")),
+    )
