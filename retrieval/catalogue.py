@@ -7,7 +7,7 @@ The catalogue also caches vectors fetched for filtered (exact) scoring.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -33,7 +33,9 @@ class Catalogue:
     upvotes: np.ndarray  # -1 when unknown
     authors: list[str]  # lower-cased "; "-joined names
     revision: int = 0
-    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    # vectors for exact scoring, fetched on first use: row i belongs to ids[i] when loaded[i]
+    _matrix: np.ndarray | None = field(default=None, repr=False)
+    _loaded: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def from_records(
@@ -64,6 +66,36 @@ class Catalogue:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def cached_vectors(self) -> np.ndarray:
+        """The vectors fetched so far for exact scoring (one row per cached paper)."""
+        if self._matrix is None or self._loaded is None:
+            return np.zeros((0, 0), dtype=np.float32)
+        return self._matrix[self._loaded]
+
+    def scores(
+        self,
+        vector: np.ndarray,
+        keep: np.ndarray,
+        fetch: Callable[[list[str]], dict[str, np.ndarray]],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine scores of ``vector`` against the kept papers: (positions, scores).
+
+        Vectors not cached yet come from ``fetch`` (the store) once; papers the store has no
+        vector for are left out."""
+        if self._matrix is None or self._loaded is None:
+            self._matrix = np.zeros((len(self.ids), len(vector)), dtype=np.float32)
+            self._loaded = np.zeros(len(self.ids), dtype=bool)
+        wanted = np.flatnonzero(keep & ~self._loaded)
+        if len(wanted):
+            found = fetch([self.ids[i] for i in wanted])
+            for i in wanted:
+                row = found.get(self.ids[i])
+                if row is not None:
+                    self._matrix[i] = row
+                    self._loaded[i] = True
+        positions = np.flatnonzero(keep & self._loaded)
+        return positions, self._matrix[positions] @ vector
 
     def mask(
         self, since: date | None = None, until: date | None = None, author: str | None = None

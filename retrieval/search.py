@@ -89,17 +89,9 @@ class HybridSearch:
     def _exact(
         self, vector: np.ndarray, k: int, catalogue: Catalogue, keep: np.ndarray
     ) -> list[tuple[str, float]]:
-        ids = catalogue.ids_where(keep)
-        missing = [pid for pid in ids if pid not in catalogue.vectors]
-        if missing:
-            catalogue.vectors.update(self._store.vectors(missing))
-        ids = [pid for pid in ids if pid in catalogue.vectors]
-        if not ids:
-            return []
-        matrix = np.stack([catalogue.vectors[pid] for pid in ids])
-        sims = matrix @ vector
+        positions, sims = catalogue.scores(vector, keep, self._store.vectors)
         top = np.argsort(-sims)[:k]
-        return [(ids[i], float(sims[i])) for i in top]
+        return [(catalogue.ids[positions[i]], float(sims[i])) for i in top]
 
     def lexical(self, text: str, k: int, keep: np.ndarray | None) -> Candidates:
         """Top-k by BM25 among allowed papers."""

@@ -138,8 +138,8 @@ def test_reembed_switches_a_running_index_to_the_new_collection_and_its_model(
     assert factory.calls == [projected_model.spec]
     assert running.embedder is projected_model
     assert running.store.collection_name == report.new_collection
-    cached = running.catalogue().vectors  # exact scoring cache rebuilt with the new vectors
-    assert cached and {v.shape for v in cached.values()} == {(128,)}
+    cached = running.catalogue().cached_vectors()  # exact scoring cache rebuilt, new vectors
+    assert len(cached) and cached.shape[1] == 128
     assert (data_dir / "lexical" / report.new_collection).is_dir()
 
     restarted = PaperIndex.open(data_dir, embedder, embedder_factory=factory)
