@@ -91,6 +91,7 @@ def build_services(
         collection=settings.store.collection,
         chroma_host=settings.store.chroma_host,
         chroma_port=settings.store.chroma_port,
+        chroma_ssl=settings.store.chroma_ssl,
         # after `paperboy reindex --model`, questions are encoded with the collection's model
         embedder_factory=lambda spec: SentenceTransformerEmbedder(
             spec, settings.embedding.batch_size

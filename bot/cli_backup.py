@@ -42,23 +42,14 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _where(settings: Any) -> str:
-    store = settings.store
-    if store.chroma_host:
-        return f"Chroma server {store.chroma_host}:{store.chroma_port}"
-    return f"embedded store {settings.data_dir / 'chroma'}"
-
-
 def _open_store(settings: Any) -> Any:
     """The configured PaperStore, without the model (and without creating the state DB)."""
     from retrieval.store import PaperStore
 
     store = settings.store
-    if store.chroma_host:
-        return PaperStore.remote(
-            store.chroma_host, store.chroma_port, store.collection, ssl=store.chroma_ssl
-        )
-    return PaperStore.embedded(settings.data_dir / "chroma", store.collection)
+    return PaperStore.open(
+        settings.data_dir, store.collection, store.chroma_host, store.chroma_port, store.chroma_ssl
+    )
 
 
 def _default_name() -> str:
@@ -93,7 +84,7 @@ def backup_command(
     except BackupError as exc:
         raise _fail(f"Backup failed: {exc}", 1) from exc
     except Exception as exc:  # chromadb raises many types when a server is down; disk errors
-        raise _fail(f"Backup of the {_where(settings)} failed: {exc}", 1) from exc
+        raise _fail(f"Backup of the {settings.store_description} failed: {exc}", 1) from exc
     state = "and the state database" if manifest.state else "(no state database yet)"
     out.print(
         f"backed up {manifest.papers} papers of collection {escape(manifest.collection)} "
@@ -138,7 +129,7 @@ def restore_command(
         try:
             store = _open_store(settings)
         except Exception as exc:
-            raise _fail(f"Cannot open the {_where(settings)}: {exc}", 1) from exc
+            raise _fail(f"Cannot open the {settings.store_description}: {exc}", 1) from exc
         try:
             check_target(backup, store, settings.state_path, force=force)
             bar, report = progress_bar("restoring")
@@ -151,13 +142,13 @@ def restore_command(
         except BackupError as exc:  # writing or verifying failed
             raise _fail(f"Restore failed: {exc}", 1) from exc
         except Exception as exc:
-            raise _fail(f"Restore into the {_where(settings)} failed: {exc}", 1) from exc
+            raise _fail(f"Restore into the {settings.store_description} failed: {exc}", 1) from exc
     manifest = done.manifest
     removed = f", removed {done.removed} papers not in the backup" if done.removed else ""
     state = f" and the state database {settings.state_path}" if manifest.state else ""
     out.print(
         f"restored {manifest.papers} papers (backup of {manifest.created_at}, "
-        f"{_size(src.stat().st_size)}) into the {escape(_where(settings))} collection "
+        f"{_size(src.stat().st_size)}) into the {escape(settings.store_description)} collection "
         f"{escape(store.collection_name)}{escape(state)}{removed} in "
         f"{time.monotonic() - started:.1f} s; verified {store.count()} papers, "
         f"revision {done.revision}",

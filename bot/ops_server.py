@@ -44,14 +44,14 @@ class Heartbeat(Protocol):
 
 
 def store_check(store: Heartbeat, where: str, timeout_s: float = 3.0) -> Check:
-    """Ready while the Chroma store (embedded or server at ``where``) answers a heartbeat."""
+    """Ready while the Chroma store (``where``: its description) answers a heartbeat."""
 
     async def check() -> CheckResult:
         try:
             ok = await asyncio.wait_for(asyncio.to_thread(store.heartbeat), timeout_s)
         except TimeoutError:
             ok = False
-        return CheckResult(ok, f"Chroma at {where} {'answers' if ok else 'is unreachable'}")
+        return CheckResult(ok, f"{where} {'answers' if ok else 'is unreachable'}")
 
     return check
 

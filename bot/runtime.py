@@ -29,20 +29,12 @@ LEASE_NAME = "digest-scheduler"
 log = logging.getLogger(__name__)
 
 
-def store_location(settings: Settings) -> str:
-    """Where the paper store is, in words for logs and health checks."""
-    store = settings.store
-    if store.chroma_host:
-        return f"server {store.chroma_host}:{store.chroma_port}"
-    return f"embedded {settings.data_dir / 'chroma'}"
-
-
 async def start_ops(settings: Settings, metrics: Metrics, port: int) -> OpsServer | None:
     """Serve ``/healthz``, ``/livez`` and ``/metrics`` on ``settings.ops.host:port`` (0 = off)."""
     if not port:
         return None
     ops = OpsServer(metrics, settings.ops.host, port)
-    ops.set_check("store", waiting_check(f"starting: opening the {store_location(settings)}"))
+    ops.set_check("store", waiting_check(f"starting: opening the {settings.store_description}"))
     try:
         await ops.start()
     except OSError as error:
@@ -63,7 +55,7 @@ async def open_services(
     """Load the model, then build the services, retrying while the Chroma store is unreachable
     (waits 1 s, 2 s, 4 s ... up to ``max_wait_s`` between tries, each logged). Registers the
     store and state checks on ``ops`` once open."""
-    where = store_location(settings)
+    where = settings.store_description
     if embedder is None:
         embedder = await asyncio.to_thread(build_embedder, settings)
 

@@ -176,6 +176,14 @@ class Settings(BaseSettings):
         return tuple(sources)
 
     @property
+    def store_description(self) -> str:
+        """Where the papers are, in words for messages: the Chroma server or the embedded dir."""
+        store = self.store
+        if store.chroma_host:
+            return f"Chroma server {store.chroma_host}:{store.chroma_port}"
+        return f"embedded store {self.data_dir / 'chroma'}"
+
+    @property
     def state_path(self) -> Path:
         """The SQLite database holding bot state and the digest ledger."""
         return self.data_dir / "state.sqlite3"

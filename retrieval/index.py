@@ -83,13 +83,11 @@ class PaperIndex:
         chroma_host: str | None = None,
         chroma_port: int = 8000,
         embedder_factory: Callable[[str], Embedder] | None = None,
+        chroma_ssl: bool = False,
     ) -> PaperIndex:
         """Embedded store under ``data_dir/chroma`` or a Chroma server when ``chroma_host`` is set.
         The BM25 index lives in ``data_dir/lexical/<collection in use>``."""
-        if chroma_host:
-            store = PaperStore.remote(chroma_host, chroma_port, collection)
-        else:
-            store = PaperStore.embedded(data_dir / "chroma", collection)
+        store = PaperStore.open(data_dir, collection, chroma_host, chroma_port, chroma_ssl)
         return cls(store, embedder, data_dir / "lexical" / collection, embedder_factory)
 
     @property

@@ -80,6 +80,21 @@ class PaperStore:
             self._follow()
 
     @classmethod
+    def open(
+        cls,
+        data_dir: Path,
+        collection: str = "papers",
+        host: str | None = None,
+        port: int = 8000,
+        ssl: bool = False,
+    ) -> PaperStore:
+        """The Chroma server at ``host:port`` when ``host`` is set, else the embedded store
+        under ``data_dir/chroma``."""
+        if host:
+            return cls.remote(host, port, collection, ssl)
+        return cls.embedded(data_dir / "chroma", collection)
+
+    @classmethod
     def embedded(cls, path: Path, collection: str = "papers") -> PaperStore:
         """A store in a local directory (Chroma's PersistentClient)."""
         import chromadb

@@ -37,7 +37,8 @@ class Switch:
 
 async def test_healthz_follows_its_checks_and_metrics_count_answers(services) -> None:
     ops = OpsServer(services.metrics, "127.0.0.1", 0)
-    ops.set_check("store", store_check(services.index.store, "embedded"))
+    where = services.settings.store_description
+    ops.set_check("store", store_check(services.index.store, where))
     ops.set_check("state", state_check(services.settings.state_path))
     platform = Switch()
     ops.set_check("platform", platform)
@@ -47,7 +48,8 @@ async def test_healthz_follows_its_checks_and_metrics_count_answers(services) ->
         async with httpx.AsyncClient() as http:
             ready = await http.get(f"{base}/healthz")
             assert ready.status_code == 200 and ready.json()["ready"] is True
-            assert ready.json()["checks"]["store"]["detail"] == "Chroma at embedded answers"
+            assert ready.json()["checks"]["store"]["detail"] == f"{where} answers"
+            assert where.startswith("embedded store ")
 
             platform.ok = False
             down = await http.get(f"{base}/healthz")
