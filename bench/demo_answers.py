@@ -16,14 +16,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.run_bench import machine  # noqa: E402
-from bot.app import build_services, ensure_corpus  # noqa: E402
-from bot.reply import ChatRequest  # noqa: E402
+from bench.stats import percentiles_ms  # noqa: E402
+from bot.chat.reply import ChatRequest  # noqa: E402
+from bot.corpus import ensure_corpus  # noqa: E402
+from bot.services import build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
@@ -32,12 +32,7 @@ QUESTIONS = BENCH / "quality" / "fast_transforms_queries.json"
 
 def stats(samples_s: list[float]) -> dict:
     """p50 / p95 in milliseconds."""
-    ms = np.asarray(samples_s) * 1000
-    return {
-        "p50_ms": round(float(np.percentile(ms, 50)), 1),
-        "p95_ms": round(float(np.percentile(ms, 95)), 1),
-        "n": len(samples_s),
-    }
+    return {**percentiles_ms([s * 1000 for s in samples_s], 1), "n": len(samples_s)}
 
 
 def main() -> None:

@@ -28,9 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 import scale_data as sd  # noqa: E402
 
+from bench.stats import percentiles_ms  # noqa: E402
 from retrieval.embed import SentenceTransformerEmbedder  # noqa: E402
 from retrieval.index import CANDIDATES, PaperIndex  # noqa: E402
 from retrieval.models import Paper, SearchQuery  # noqa: E402
+from retrieval.records import day_to_yyyymmdd  # noqa: E402
 from retrieval.search import Candidates  # noqa: E402
 
 RESULTS = sd.ROOT / "bench" / "results"
@@ -84,8 +86,7 @@ def latency(fn: Callable[[str], object], queries: list[str], warmup: int = 5) ->
         fn(q)
         samples.append((time.perf_counter() - started) * 1000)
     return {
-        "p50_ms": round(float(np.percentile(samples, 50)), 2),
-        "p95_ms": round(float(np.percentile(samples, 95)), 2),
+        **percentiles_ms(samples, 2),
         "mean_ms": round(statistics.fmean(samples), 2),
         "n": len(samples),
     }
@@ -152,7 +153,7 @@ def bench_search(index: PaperIndex, queries: list[str], full_n: int) -> dict:
     rows: dict[str, dict] = {}
 
     def chroma_where(since):
-        n = int(since.strftime("%Y%m%d"))
+        n = day_to_yyyymmdd(since)
         return lambda q: col.query(
             query_embeddings=vectors[q].reshape(1, -1),
             n_results=CANDIDATES,

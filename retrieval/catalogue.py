@@ -14,13 +14,15 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.records import yyyymmdd_to_day
+
 _NO_DAY = -1
 
 
 def _ordinal(value: Any) -> int:
-    if not isinstance(value, int) or value <= 0:
-        return _NO_DAY
-    return date(value // 10000, value // 100 % 100, value % 100).toordinal()
+    """A stored yyyymmdd int as a date ordinal, ``_NO_DAY`` when there is no date."""
+    day = yyyymmdd_to_day(value)
+    return day.toordinal() if day else _NO_DAY
 
 
 @dataclass
@@ -28,7 +30,7 @@ class Catalogue:
     """Filterable fields of all papers, aligned by position."""
 
     ids: list[str]
-    day: np.ndarray  # effective date ordinal: published, else list day; -1 when unknown
+    day: np.ndarray  # date ordinal as models.publication_day (published, else list day) or -1
     list_day: np.ndarray  # HF list day ordinal or -1
     upvotes: np.ndarray  # -1 when unknown
     authors: list[str]  # lower-cased "; "-joined names
@@ -124,7 +126,8 @@ class Catalogue:
         return [self.ids[i] for i in order]
 
     def listed_between(self, since: date, until: date) -> list[str]:
-        """Ids whose HF list day (or, without one, publication day) is in [since, until]."""
+        """Ids whose HF list day (or, without one, publication day) is in [since, until]: the rule
+        of :func:`retrieval.models.listing_day`."""
         effective = np.where(self.list_day != _NO_DAY, self.list_day, self.day)
         keep = (effective >= since.toordinal()) & (effective <= until.toordinal())
         return self.ids_where(keep)

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from dateutil.parser import parserinfo
 from dateutil.relativedelta import relativedelta
 
-from retrieval.models import normalise_space
+from retrieval.text import normalise_space
 
 _B = r"(?<![\w-])"  # a word edge that also keeps "one-hot", "on-device" whole (as in query)
 _DAY = timedelta(days=1)

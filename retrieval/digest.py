@@ -16,17 +16,15 @@ from typing import Protocol
 
 import numpy as np
 
-from retrieval.models import Paper
+from retrieval.models import Paper, listing_day
+from retrieval.text import first_sentence, shorten
 from retrieval.trending import (
     DEFAULT_WEIGHTS,
     TrendingScore,
     TrendingWeights,
     explain,
-    paper_day,
     trending_score,
 )
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
 
 class DigestIndex(Protocol):
@@ -94,9 +92,11 @@ class Digest:
 
 
 def one_line_summary(paper: Paper, max_chars: int = 280) -> str:
-    """HF's ``ai_summary`` when present, else the abstract's first sentence, cut to size."""
-    text = paper.ai_summary or _SENTENCE_END.split(paper.abstract.strip(), maxsplit=1)[0]
-    return text if len(text) <= max_chars else text[: max_chars - 1].rstrip() + "…"
+    """HF's ``ai_summary`` when present, else the abstract's first sentence, cut to size at a
+    word (see :func:`retrieval.text.shorten`)."""
+    if paper.ai_summary:
+        return shorten(paper.ai_summary, max_chars)
+    return first_sentence(paper.abstract, max_chars)
 
 
 def mentions_any(paper: Paper, keywords: Iterable[str]) -> bool:
@@ -125,9 +125,9 @@ def select_digest(
     others by relevance x recency. Never raises for an empty day: returns an empty digest.
     """
     pool = index.papers_between(day - timedelta(days=criteria.lookback_days), day)
-    days = sorted({d for p in pool if (d := paper_day(p)) and d <= day}, reverse=True)
+    days = sorted({d for p in pool if (d := listing_day(p)) and d <= day}, reverse=True)
     list_days = tuple(days[: max(1, criteria.window_days)])
-    candidates = {p.id: p for p in pool if paper_day(p) in list_days}
+    candidates = {p.id: p for p in pool if listing_day(p) in list_days}
     fresh = [p for p in candidates.values() if p.id not in already_sent]
     kept = [
         p
@@ -187,11 +187,11 @@ class MemoryDigestIndex:
 
     def papers_between(self, since: date, until: date) -> list[Paper]:
         """Papers whose day lies in ``since..until`` inclusive."""
-        return [p for p in self._papers.values() if (d := paper_day(p)) and since <= d <= until]
+        return [p for p in self._papers.values() if (d := listing_day(p)) and since <= d <= until]
 
     def latest_list_date(self) -> date | None:
         """The most recent paper day held."""
-        return max((d for p in self._papers.values() if (d := paper_day(p))), default=None)
+        return max((d for p in self._papers.values() if (d := listing_day(p))), default=None)
 
     def topic_scores(self, topic: str, paper_ids: Sequence[str]) -> dict[str, float]:
         """Cosine similarity of ``topic`` to each known paper (clipped to 0..1)."""

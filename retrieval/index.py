@@ -26,8 +26,9 @@ from retrieval.lexical import LexicalIndex
 from retrieval.models import Hit, IngestReport, Paper, ParseProblem, SearchQuery, SearchResult
 from retrieval.ranking import order_candidates
 from retrieval.search import Candidates, HybridSearch, Mode
-from retrieval.snippets import best_sentences, first_sentence
+from retrieval.snippets import MAX_SNIPPET, best_sentences
 from retrieval.store import EMBEDDER_KEY, PaperStore
+from retrieval.text import first_sentence
 
 log = logging.getLogger(__name__)
 CANDIDATES = 100
@@ -302,7 +303,7 @@ class PaperIndex:
             keys = [f"{pid}:{papers[pid].text_hash}" for pid, _ in page]
             snippets = best_sentences(self.embedder, text, vector, abstracts, keys, self._sentences)
         else:
-            snippets = [first_sentence(a) for a in abstracts]
+            snippets = [first_sentence(a, MAX_SNIPPET) for a in abstracts]
         hits = tuple(
             Hit(papers[pid], score, snippet, rank)
             for rank, ((pid, score), snippet) in enumerate(

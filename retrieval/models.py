@@ -12,14 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from retrieval.text import normalise_space as normalise_space  # re-exported (older imports)
+
 _ARXIV_VERSION = re.compile(r"v\d+$")
 
 Order = Literal["relevance", "newest", "trending"]
-
-
-def normalise_space(text: str | None) -> str:
-    """Collapse runs of white space (including hard line breaks) to single spaces."""
-    return " ".join((text or "").split())
 
 
 def strip_arxiv_version(arxiv_id: str) -> str:
@@ -85,6 +82,23 @@ class Paper:
     def has_popularity(self) -> bool:
         """Whether any popularity signal (upvotes, comments, stars) is known."""
         return any(v is not None for v in (self.upvotes, self.comments, self.github_stars))
+
+
+def publication_day(paper: Paper) -> date | None:
+    """The date a user sees and filters by: the publication date wins, else the HF list day.
+
+    Used for date filters and "newest first" (the catalogue's ``day`` column is the same rule).
+    """
+    return paper.published or paper.list_date
+
+
+def listing_day(paper: Paper) -> date | None:
+    """The day a paper counts as new: the HF list day wins, else the publication date.
+
+    Used for trending age and digest days (a paper published in May and listed on HF today is
+    today's news); the catalogue's ``listed_between`` is the same rule.
+    """
+    return paper.list_date or paper.published
 
 
 @dataclass(frozen=True, slots=True)

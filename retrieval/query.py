@@ -24,7 +24,8 @@ from collections.abc import Iterator
 from datetime import date
 
 from retrieval.dates import take_dates
-from retrieval.models import Order, SearchQuery, normalise_space, strip_arxiv_version
+from retrieval.models import Order, SearchQuery, strip_arxiv_version
+from retrieval.text import normalise_space
 
 MAX_CHARS = 2000
 _CUT = "\ue000"  # marks a removed span: neither a word nor white space, so names cannot cross it

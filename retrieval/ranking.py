@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from retrieval.models import Order, Paper
-
-
-def paper_day(paper: Paper) -> date | None:
-    """The date a user sees for a paper: publication date, else its HF list day."""
-    return paper.published or paper.list_date
+from retrieval.models import Order, Paper, publication_day
 
 
 def order_candidates(
@@ -22,7 +17,7 @@ def order_candidates(
     if order == "newest":
         return sorted(
             present,
-            key=lambda item: (paper_day(papers[item[0]]) or date.min, item[1]),
+            key=lambda item: (publication_day(papers[item[0]]) or date.min, item[1]),
             reverse=True,
         )
     from retrieval.trending import trending_score

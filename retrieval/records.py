@@ -11,11 +11,15 @@ from retrieval.models import Paper
 _NONE_INT = -1
 
 
-def _day_int(day: date | None) -> int:
+def day_to_yyyymmdd(day: date | None) -> int:
+    """``date(2024, 3, 5)`` -> ``20240305``, the form dates are stored in (and Chroma ``where``
+    filters compare); ``None`` -> ``-1``."""
     return day.year * 10000 + day.month * 100 + day.day if day else _NONE_INT
 
 
-def _int_day(value: Any) -> date | None:
+def yyyymmdd_to_day(value: Any) -> date | None:
+    """``20240305`` -> ``date(2024, 3, 5)``; anything that is not a positive int (``-1``, a
+    missing field) -> ``None``."""
     if not isinstance(value, int) or value <= 0:
         return None
     return date(value // 10000, value // 100 % 100, value % 100)
@@ -31,8 +35,8 @@ def paper_metadata(paper: Paper) -> dict[str, Any]:
         "title": paper.title,
         "url": paper.url,
         "authors": "; ".join(paper.authors),
-        "published": _day_int(paper.published),
-        "list_date": _day_int(paper.list_date),
+        "published": day_to_yyyymmdd(paper.published),
+        "list_date": day_to_yyyymmdd(paper.list_date),
         "upvotes": _NONE_INT if paper.upvotes is None else paper.upvotes,
         "comments": _NONE_INT if paper.comments is None else paper.comments,
         "github_stars": _NONE_INT if paper.github_stars is None else paper.github_stars,
@@ -51,11 +55,11 @@ def paper_from_record(paper_id: str, meta: dict[str, Any], document: str | None)
         abstract=document or "",
         url=str(meta.get("url", "")),
         authors=authors,
-        published=_int_day(meta.get("published")),
+        published=yyyymmdd_to_day(meta.get("published")),
         upvotes=_opt_int(meta.get("upvotes")),
         comments=_opt_int(meta.get("comments")),
         github_stars=_opt_int(meta.get("github_stars")),
         ai_summary=str(meta.get("ai_summary", "")),
-        list_date=_int_day(meta.get("list_date")),
+        list_date=yyyymmdd_to_day(meta.get("list_date")),
         source=str(meta.get("source", "")),
     )

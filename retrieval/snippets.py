@@ -8,38 +8,10 @@ from collections.abc import MutableMapping, Sequence
 import numpy as np
 
 from retrieval.embed import Embedder
+from retrieval.text import shorten, split_sentences
 
-# A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote;
-# abbreviations like "e.g." / "et al." / "Fig." do not end a sentence.
-_SENTENCE_END = re.compile(
-    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)(?<!\bFig)(?<!\bvs)[.!?](?=\s+[A-Z0-9\"'(\[])"
-)
 _WORD = re.compile(r"[a-z0-9]+")
 MAX_SNIPPET = 300
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split an abstract into sentences (simple rules, good enough for abstracts)."""
-    parts: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        parts.append(text[start : match.end()].strip())
-        start = match.end()
-    parts.append(text[start:].strip())
-    return [p for p in parts if len(p) > 1]
-
-
-def first_sentence(text: str) -> str:
-    """The first sentence of ``text``, shortened to a readable length."""
-    sentences = split_sentences(text)
-    return shorten(sentences[0] if sentences else text)
-
-
-def shorten(sentence: str, limit: int = MAX_SNIPPET) -> str:
-    """Cut a long sentence at a word boundary with an ellipsis."""
-    if len(sentence) <= limit:
-        return sentence
-    return sentence[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def best_sentences(
@@ -76,5 +48,5 @@ def best_sentences(
             score = float(dense[i]) + 0.15 * overlap
             if score > best_score:
                 best_score, best = score, sentence
-        picked.append(shorten(best))
+        picked.append(shorten(best, MAX_SNIPPET))
     return picked

@@ -241,7 +241,10 @@ class PaperStore:
         metadatas: Sequence[dict[str, Any]],
         documents: Sequence[str | None],
     ) -> None:
-        """Insert or replace raw records (as :meth:`iter_records` yields them)."""
+        """Insert or replace raw records (as :meth:`iter_records` yields them): ids, one vector
+        row per id, Chroma metadata, documents (abstracts; ``None`` is stored as ``""``).
+        Written ``_PAGE`` records per round-trip; also for copying and restoring collections.
+        The revision is not bumped (call :meth:`bump_revision` when done)."""
         for start in range(0, len(ids), _PAGE):
             end = start + _PAGE
             self._col.upsert(
@@ -260,7 +263,8 @@ class PaperStore:
             self._col.update(ids=list(ids[start:end]), metadatas=list(metadatas[start:end]))
 
     def delete(self, ids: Sequence[str]) -> None:
-        """Remove records by id."""
+        """Remove records by id (ids not stored are ignored), ``_PAGE`` per round-trip. The
+        revision is not bumped (call :meth:`bump_revision` when done)."""
         for start in range(0, len(ids), _PAGE):
             self._col.delete(ids=list(ids[start : start + _PAGE]))
 

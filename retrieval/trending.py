@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Literal
 
-from retrieval.models import Paper
+from retrieval.models import Paper, listing_day
 
 Basis = Literal["popularity", "relevance"]
 
@@ -50,14 +50,13 @@ class TrendingScore:
     basis: Basis = "popularity"
 
 
-def paper_day(paper: Paper) -> date | None:
-    """The day a paper counts as new: its list day, else its publication day."""
-    return paper.list_date or paper.published
+# The old name of :func:`retrieval.models.listing_day` (list day wins), kept for importers.
+paper_day = listing_day
 
 
 def age_hours(paper: Paper, now: datetime) -> float:
     """Hours from 00:00 UTC of the paper's day to ``now`` (0 if unknown or in the future)."""
-    day = paper_day(paper)
+    day = listing_day(paper)
     if day is None:
         return 0.0
     start = datetime.combine(day, time(0), tzinfo=UTC)
@@ -117,7 +116,7 @@ def _plural(count: float, word: str) -> str:
 
 def age_phrase(paper: Paper, today: date) -> str:
     """``"listed today"``, ``"listed 1 day ago"``, ``"published 3 days ago"``."""
-    day = paper_day(paper)
+    day = listing_day(paper)
     if day is None:
         return "date unknown"
     verb = "listed" if paper.list_date else "published"

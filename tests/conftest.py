@@ -35,7 +35,7 @@ def embedder():
 @pytest.fixture(scope="session")
 def demo_index_dir(tmp_path_factory, embedder) -> Path:
     """A data dir whose embedded store holds the bundled demo corpus (embedded once)."""
-    from bot.app import ensure_corpus
+    from bot.corpus import ensure_corpus
     from retrieval.index import PaperIndex
 
     data_dir = tmp_path_factory.mktemp("demo-index")
@@ -67,7 +67,7 @@ def demo_chroma(tmp_path_factory, demo_index_dir):
     """A real ``chroma run`` server (module-wide) holding the demo corpus in ``papers``.
 
     Tests may stop and start it again (same port and path) to simulate an outage."""
-    from bot.cli_ops import copy_collection
+    from bot.ops.migrate import copy_collection
     from retrieval.store import PaperStore
     from tests.fakes.processes import ChromaProcess
 

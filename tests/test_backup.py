@@ -8,6 +8,7 @@ import json
 import shutil
 import sqlite3
 import tarfile
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,12 +17,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from bot.backup import create_backup
 from bot.cli import app
-from bot.ledger import DigestLedger
-from bot.restore import restore_backup
+from bot.ops.backup import create_backup
+from bot.ops.restore import restore_backup
 from bot.settings import ChannelPlan
-from bot.state import BotState
+from bot.store.ledger import DigestLedger
+from bot.store.plans import ChannelPlans
+from bot.store.state import BotState
 from retrieval.index import PaperIndex
 from retrieval.models import Paper, SearchQuery
 from retrieval.store import PaperStore
@@ -70,8 +72,9 @@ def original(tmp_path_factory, demo_index_dir):
     plan = ChannelPlan(
         name="chat-C2", platform="discord", channel_id="C2", topic="diffusion", time="08:30"
     )
-    ledger.save_plan(plan)
     ledger.close()
+    with closing(ChannelPlans(state_path)) as plans:
+        plans.save(plan)
     state = BotState(state_path)
     state.record_answer("slack", "C1", "m1", sent[:2])
     assert state.record_feedback("slack", "C1", "m1", "U1", 1)
@@ -137,7 +140,8 @@ def test_restore_into_a_fresh_data_dir_brings_back_papers_search_and_state(
         entry = ledger.entry("slack", "C1", DAY)
         assert (entry.status, entry.message_id) == ("sent", "1700000000.0001")
         assert ledger.sent_paper_ids("slack", "C1") == set(original.sent)
-        assert ledger.plan_overrides() == {("discord", "C2"): original.plan}
+        with closing(ChannelPlans(fresh / "state.sqlite3")) as plans:
+            assert plans.overrides() == {("discord", "C2"): original.plan}
     finally:
         ledger.close()
     state = BotState(fresh / "state.sqlite3")

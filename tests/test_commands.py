@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import build_services
-from bot.reply import ChatRequest
+from bot.chat.reply import ChatRequest
+from bot.services import build_services
 from bot.settings import Settings
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from bot.reply import ChatRequest, Reply
+from bot.chat.reply import ChatRequest, Reply
 from bot.settings import ChannelPlan, DigestSettings, Settings
 from retrieval.digest import DigestCriteria, select_digest
 from retrieval.sources.hf import read_daily_dir
@@ -39,7 +39,7 @@ def three_days():
 
 @pytest.fixture(scope="module")
 def services(embedder, three_days, tmp_path_factory):
-    from bot.app import build_services
+    from bot.services import build_services
 
     plans = [
         ChannelPlan(name="ml", platform="slack", channel_id="C1", timezone="Europe/Berlin"),
@@ -83,18 +83,18 @@ def test_chat_digest_commands_through_the_real_router(services):
     topical = router.handle(ChatRequest("digest", platform="discord", channel_id="42"))
     assert topical.title.endswith(VIDEO) and all("topic match" in i.why for i in topical.items)
     denied = router.handle(ChatRequest("subscribe robots", platform="slack", channel_id="C9"))
-    assert denied.kind == "error" and services.digests.plan_for("slack", "C9") is None
+    assert denied.kind == "error" and services.digests.plans.plan_for("slack", "C9") is None
     ok = router.handle(ChatRequest(f"subscribe {ROBOTS}", "slack", "C9", is_admin=True))
-    assert ok.kind == "info" and services.digests.plan_for("slack", "C9").topic == ROBOTS
+    assert ok.kind == "info" and services.digests.plans.plan_for("slack", "C9").topic == ROBOTS
     shown = router.handle(ChatRequest("settings", platform="slack", channel_id="C9"))
     assert ROBOTS in shown.text
     router.handle(ChatRequest("unsubscribe", platform="slack", channel_id="C9", is_admin=True))
-    assert services.digests.plan_for("slack", "C9") is None
+    assert services.digests.plans.plan_for("slack", "C9") is None
     assert services.ledger.entries() == [], "chat previews never touch the ledger"
 
 
 async def test_scheduler_on_real_services_posts_each_channel_once(services):
-    from bot.scheduler import DigestScheduler
+    from bot.digest.scheduler import DigestScheduler
 
     posts: list[tuple[str, str, Reply]] = []
 
@@ -160,7 +160,9 @@ def test_cli_replay_over_six_weeks_has_no_repeats(tmp_path, monkeypatch):
 
 
 def test_cli_digest_prints_what_would_be_posted_without_recording(services, monkeypatch):
-    monkeypatch.setattr("bot.app.build_embedder", lambda settings: services.index.embedder)
+    monkeypatch.setattr(
+        "bot.digest.replay.build_embedder", lambda settings: services.index.embedder
+    )
     monkeypatch.setenv("PAPERBOY_DATA_DIR", str(services.settings.data_dir))
     monkeypatch.setenv("PAPERBOY_DEMO_CORPUS", "false")
     monkeypatch.delenv("PAPERBOY_CONFIG", raising=False)

@@ -9,10 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digest_service import DigestService
-from bot.ledger import DigestLedger
-from bot.reply import Reply
+from bot.chat.reply import Reply
+from bot.digest.chat import DigestChat
+from bot.digest.plans import PlanBook
+from bot.digest.service import DigestService
 from bot.settings import ChannelPlan, DigestSettings
+from bot.store.ledger import DigestLedger
+from bot.store.plans import ChannelPlans
+from bot.store.sources import SourceHealth
 from retrieval.digest import MemoryDigestIndex
 from retrieval.sources.hf import read_daily_dir
 
@@ -48,9 +52,12 @@ class WordTopics(MemoryDigestIndex):
 
 
 def make(tmp_path, papers, plans=(), quiet=True, now=NOW, ledger_clock=None) -> DigestService:
-    ledger = DigestLedger(tmp_path / "state.sqlite3", clock=ledger_clock or now.timestamp)
+    path = tmp_path / "state.sqlite3"
+    ledger = DigestLedger(path, clock=ledger_clock or now.timestamp)
     settings = DigestSettings(plans=list(plans), quiet_day_message=quiet)
-    return DigestService(WordTopics(papers), ledger, settings, lambda: now)
+    book = PlanBook(settings.plans, ChannelPlans(path))
+    health = SourceHealth(path, clock=ledger_clock or now.timestamp)
+    return DigestService(WordTopics(papers), ledger, settings, book, health, lambda: now)
 
 
 ML = ChannelPlan(
@@ -60,7 +67,7 @@ ML = ChannelPlan(
 
 def test_preview_is_a_neutral_digest_reply_and_writes_nothing(tmp_path, papers):
     service = make(tmp_path, papers, [ML])
-    reply = service.preview("slack", "C1")
+    reply = DigestChat(service).preview("slack", "C1")
     assert reply.kind == "digest"
     assert reply.title == "Trending papers — Wed 19 Aug 2026"
     assert len(reply.items) == 3 and reply.paper_ids == tuple(i.paper_id for i in reply.items)
@@ -81,37 +88,37 @@ def test_preview_is_a_neutral_digest_reply_and_writes_nothing(tmp_path, papers):
 
 def test_preview_without_a_plan_uses_all_topics_and_the_given_day(tmp_path, papers):
     service = make(tmp_path, papers)
-    reply = service.preview("discord", "99", date(2026, 8, 17))
+    reply = DigestChat(service).preview("discord", "99", date(2026, 8, 17))
     assert reply.title == "Trending papers — Mon 17 Aug 2026" and len(reply.items) == 5
     assert all(i.date == "2026-08-17" for i in reply.items)
 
 
 def test_subscribe_settings_unsubscribe_from_chat(tmp_path, papers):
     service = make(tmp_path, papers, [ML])
-    assert "no daily digest" in service.settings("discord", "7").text
-    reply = service.subscribe("discord", "7", "speech recognition")
+    assert "no daily digest" in DigestChat(service).settings("discord", "7").text
+    reply = DigestChat(service).subscribe("discord", "7", "speech recognition")
     assert reply.kind == "info" and '"speech recognition"' in reply.text
-    assert service.plan_for("discord", "7").topic == "speech recognition"
-    updated = service.subscribe("slack", "C1", "robot learning")
+    assert service.plans.plan_for("discord", "7").topic == "speech recognition"
+    updated = DigestChat(service).subscribe("slack", "C1", "robot learning")
     assert "08:30 Europe/Berlin" in updated.text, "config time and zone are kept"
-    assert service.plan_for("slack", "C1").count == 3
-    assert "robot learning" in service.settings("slack", "C1").text
-    topical = service.preview("slack", "C1")
+    assert service.plans.plan_for("slack", "C1").count == 3
+    assert "robot learning" in DigestChat(service).settings("slack", "C1").text
+    topical = DigestChat(service).preview("slack", "C1")
     assert (
         topical.title.endswith("· robot learning") and 'matching "robot learning"' in topical.text
     )
     by_id = {p.id: p for p in papers}
     words = [set(by_id[i].text.lower().split()) for i in topical.paper_ids]
     assert words and all({"robot", "learning"} & w for w in words)
-    service.unsubscribe("slack", "C1")
-    assert service.plan_for("slack", "C1") is None, "chat can switch off a config plan"
-    assert "no daily digest" in service.settings("slack", "C1").text
-    assert service.unsubscribe("slack", "C1").title == "No digest here"
-    assert [p.channel_id for p in service.plans()] == ["7"]
+    DigestChat(service).unsubscribe("slack", "C1")
+    assert service.plans.plan_for("slack", "C1") is None, "chat can switch off a config plan"
+    assert "no daily digest" in DigestChat(service).settings("slack", "C1").text
+    assert DigestChat(service).unsubscribe("slack", "C1").title == "No digest here"
+    assert [p.channel_id for p in service.plans.all()] == ["7"]
 
 
 def test_subscribe_from_an_unknown_platform_is_a_clear_error(tmp_path, papers):
-    reply = make(tmp_path, papers).subscribe("irc", "#ml", "graphs")
+    reply = DigestChat(make(tmp_path, papers)).subscribe("irc", "#ml", "graphs")
     assert reply.kind == "error"
 
 
@@ -121,8 +128,8 @@ async def test_delivery_is_once_per_day_and_never_repeats_papers(tmp_path, paper
     again = await service.deliver(ML, poster, date(2026, 8, 19))
     assert (first.status, again.status, len(poster.posts)) == ("sent", "already", 1)
     assert service.ledger.entry("slack", "C1", date(2026, 8, 19)).message_id == "m1"
-    assert "Last digest: Wed 19 Aug 2026 (sent)" in service.settings("slack", "C1").text
-    preview = service.preview("slack", "C1", date(2026, 8, 19))
+    assert "Last digest: Wed 19 Aug 2026 (sent)" in DigestChat(service).settings("slack", "C1").text
+    preview = DigestChat(service).preview("slack", "C1", date(2026, 8, 19))
     assert preview.paper_ids == first.reply.paper_ids, "today's preview shows what was posted"
     for day in (date(2026, 8, 20), date(2026, 8, 21)):
         await service.deliver(ML, poster, day, NOW.replace(day=day.day))
@@ -133,7 +140,7 @@ async def test_delivery_is_once_per_day_and_never_repeats_papers(tmp_path, paper
 async def test_quiet_day_message_or_nothing(tmp_path, papers):
     far = date(2026, 11, 23)
     loud = make(tmp_path / "a", papers, [ML], quiet=True)
-    preview = loud.preview("slack", "C1", far)
+    preview = DigestChat(loud).preview("slack", "C1", far)
     assert preview.kind == "digest" and not preview.items and preview.text.startswith("Quiet day")
     poster = Poster()
     assert (await loud.deliver(ML, poster, far)).status == "quiet"
@@ -148,16 +155,16 @@ def test_the_text_says_when_papers_have_no_popularity_and_how_fresh_data_is(tmp_
     bare = [dataclasses.replace(p, upvotes=None, comments=None, github_stars=None) for p in papers]
     clock = [NOW.timestamp()]
     service = make(tmp_path, bare, [ML], ledger_clock=lambda: clock[0])
-    reply = service.preview("slack", "C1")
+    reply = DigestChat(service).preview("slack", "C1")
     assert "No popularity signal" in reply.text and all(
         "no popularity" in i.why for i in reply.items
     )
     assert "ranked by recency" in reply.text
-    service.ledger.record_source("hf")
+    service.sources.record("hf")
     clock[0] += 3600
-    service.ledger.record_source("hf", "HTTP 500")
-    assert "data as of" in service.preview("slack", "C1").text
-    saturday = service.preview("slack", "C1", date(2026, 8, 15))
+    service.sources.record("hf", "HTTP 500")
+    assert "data as of" in DigestChat(service).preview("slack", "C1").text
+    saturday = DigestChat(service).preview("slack", "C1", date(2026, 8, 15))
     assert "Latest list available: Fri 14 Aug 2026." in saturday.text
 
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.app import build_services
-from bot.discord_app import DiscordPoster, PaperboyBot
-from bot.ops_server import CheckResult
-from bot.reply import Reply, ReplyItem
+from bot.chat.reply import Reply, ReplyItem
+from bot.discord.bot import PaperboyBot
+from bot.discord.poster import DiscordPoster
+from bot.ops.server import CheckResult
+from bot.services import build_services
 from bot.settings import ChannelPlan, DiscordSettings, Settings
 from retrieval.sources.hf import read_daily_dir
 from retrieval.sources.jsonl import read_jsonl
@@ -129,13 +130,13 @@ async def test_admin_commands_need_manage_channels_or_the_admin_role(bot, fake, 
     plain = await fake.slash("subscribe", topic="fast attention")
     (refused,) = await fake.wait_for("PATCH", original(fake, plain))
     assert "admin" in refused.body["embeds"][0]["description"].lower()
-    assert services.digests.plan_for("discord", str(fake.channel_id)) is None
+    assert services.digests.plans.plan_for("discord", str(fake.channel_id)) is None
 
     by_role = await fake.slash("subscribe", role=True, topic="fast attention @everyone")
     (done,) = await fake.wait_for("PATCH", original(fake, by_role))
     assert done.body["embeds"][0]["title"] == "Subscribed"
     assert "@everyone" not in done.body["embeds"][0]["description"]
-    assert services.digests.plan_for("discord", str(fake.channel_id)).topic.startswith("fast")
+    assert services.digests.plans.plan_for("discord", str(fake.channel_id)).topic.startswith("fast")
 
     by_permission = await fake.slash("unsubscribe", admin=True)
     (gone,) = await fake.wait_for("PATCH", original(fake, by_permission))

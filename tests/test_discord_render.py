@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.discord_render import (
+from bot.chat.reply import Action, Reply, ReplyItem
+from bot.discord.render import (
     BUTTONS_MAX,
     CONTENT_MAX,
     DESCRIPTION_MAX,
@@ -19,7 +20,6 @@ from bot.discord_render import (
     fallback_text,
     render_reply,
 )
-from bot.reply import Action, Reply, ReplyItem
 from tests.fakes.discord_server import message_limit_errors
 
 

@@ -1,7 +1,7 @@
 """The scheduler lease: one scheduler posts digests, a standby takes over when it dies.
 
-Unit tests of :class:`bot.lease.Lease` on a real SQLite file with an injected clock; two
-:class:`bot.lease.LeasedScheduler` in one process on the real services; and two real
+Unit tests of :class:`bot.store.lease.Lease` on a real SQLite file with an injected clock; two
+:class:`bot.digest.leader.LeasedScheduler` in one process on the real services; and two real
 ``paperboy scheduler`` processes against one ``chroma run`` server and one state database,
 posting to the fake Slack Web API.
 """
@@ -21,11 +21,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.lease import Lease, LeasedScheduler
-from bot.ledger import DigestLedger
-from bot.reply import Reply
-from bot.scheduler import DigestScheduler
+from bot.chat.reply import Reply
+from bot.digest.leader import LeasedScheduler
+from bot.digest.scheduler import DigestScheduler
 from bot.settings import WEEKDAYS, ChannelPlan, DigestSettings, Settings
+from bot.store.lease import Lease
+from bot.store.ledger import DigestLedger
+from bot.store.plans import ChannelPlans
 from tests.fakes.processes import free_port, paperboy_env, start_paperboy, stop_process
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -148,7 +150,7 @@ def data_dir(demo_index_dir, tmp_path) -> Path:
 
 def leased(settings: Settings, embedder, name: str, posts: list, ttl: float, renew: float):
     """One "process": its own services, scheduler, poster and lease on the shared state DB."""
-    from bot.app import build_services
+    from bot.services import build_services
 
     services = build_services(settings, embedder=embedder)
     scheduler = DigestScheduler(
@@ -187,7 +189,7 @@ async def test_one_of_two_posts_and_the_standby_takes_over_after_a_crash(data_di
         one.scheduler.shutdown()
         crashed = time.monotonic()
         _, expires_at = one.lease.current()
-        svc2.ledger.save_plan(due_plan("b", "CB", minutes_ago=3))  # e.g. /papers subscribe
+        svc2.digests.plans.save(due_plan("b", "CB", minutes_ago=3))  # e.g. /papers subscribe
         await until(lambda: two.role == "active", 3 * ttl, "the standby taking over")
         took_over = time.monotonic() - crashed
         assert time.time() >= expires_at - 0.05, "taken over only after the lease expired"
@@ -310,7 +312,9 @@ async def test_two_scheduler_processes_one_chroma_one_ledger(demo_chroma, tmp_pa
             stop_process(one, signal.SIGKILL)  # a crash: the lease is left to expire
             killed = time.monotonic()
             ledger = DigestLedger(state)
-            ledger.save_plan(due_plan("b", "CB", minutes_ago=5))  # what /papers subscribe does
+            ChannelPlans(state).save(
+                due_plan("b", "CB", minutes_ago=5)
+            )  # what /papers subscribe does
             assert _holder_pid(state) != two.pid, "plan b is new to the scheduler taking over"
             await until(lambda: _holder_pid(state) == two.pid, 30, "scheduler 2 active", 0.2)
             timings["takeover"] = time.monotonic() - killed

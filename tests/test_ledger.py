@@ -6,9 +6,11 @@ import logging
 import threading
 from datetime import date
 
-from bot.ledger import DigestLedger
 from bot.settings import ChannelPlan
-from bot.state import BotState
+from bot.store.ledger import DigestLedger
+from bot.store.plans import ChannelPlans
+from bot.store.sources import SourceHealth
+from bot.store.state import BotState
 
 DAY = date(2026, 8, 19)
 
@@ -64,7 +66,7 @@ def test_reconcile_marks_only_stale_pending_rows_unknown_and_logs_them(tmp_path,
     ledger.claim("slack", "C2", DAY, "ml", ["c"])
     assert ledger.reconcile() == []
     clock.t += 400
-    with caplog.at_level(logging.WARNING, logger="bot.ledger"):
+    with caplog.at_level(logging.WARNING, logger="bot.store.ledger"):
         stale = ledger.reconcile()
     assert [(e.channel_id, e.status) for e in stale] == [("C1", "pending")]
     assert ledger.entry("slack", "C1", DAY).status == "unknown"
@@ -107,23 +109,23 @@ def test_concurrent_claims_from_many_connections_have_one_winner(tmp_path):
 
 
 def test_plan_overrides_round_trip_and_unsubscribe(tmp_path):
-    ledger = DigestLedger(tmp_path / "s.db")
+    plans = ChannelPlans(tmp_path / "s.db")
     plan = ChannelPlan(name="ml", platform="slack", channel_id="C1", topic="speech", count=3)
-    ledger.save_plan(plan)
-    assert DigestLedger(tmp_path / "s.db").plan_overrides() == {("slack", "C1"): plan}
-    ledger.remove_plan("slack", "C1")
-    assert ledger.plan_overrides() == {("slack", "C1"): None}
+    plans.save(plan)
+    assert ChannelPlans(tmp_path / "s.db").overrides() == {("slack", "C1"): plan}
+    plans.remove("slack", "C1")
+    assert plans.overrides() == {("slack", "C1"): None}
 
 
 def test_source_status_tracks_failures_after_the_last_success(tmp_path):
     clock = Clock()
-    ledger = DigestLedger(tmp_path / "s.db", clock=clock)
-    assert ledger.source_status("hf") is None
-    ledger.record_source("hf")
+    sources = SourceHealth(tmp_path / "s.db", clock=clock)
+    assert sources.status("hf") is None
+    sources.record("hf")
     clock.t += 60
-    ledger.record_source("hf", "HTTP 500")
-    status = ledger.source_status("hf")
+    sources.record("hf", "HTTP 500")
+    status = sources.status("hf")
     assert status.failing and status.last_ok == clock.t - 60 and "500" in status.last_error
     clock.t += 60
-    ledger.record_source("hf")
-    assert not ledger.source_status("hf").failing
+    sources.record("hf")
+    assert not sources.status("hf").failing

@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.ledger import DigestLedger
+from bot.store.ledger import DigestLedger
+from bot.store.sources import SourceHealth
 from retrieval.index import PaperIndex
 from retrieval.models import SearchQuery
 from retrieval.sources.jsonl import read_jsonl
@@ -53,9 +54,11 @@ def test_status_reports_store_sources_plans_and_ledger(embedded_dir, papers, tmp
     day = date(2026, 11, 20)
     assert ledger.claim("slack", "C1", day, "ml", ["2105.03824", "2111.00001"])
     ledger.mark_sent("slack", "C1", day, "1700000000.0001")
-    ledger.record_source("hf")
-    ledger.record_source("arxiv", "HTTPError: 503")
     ledger.close()
+    sources = SourceHealth(state / "state.sqlite3")
+    sources.record("hf")
+    sources.record("arxiv", "HTTPError: 503")
+    sources.close()
 
     before = datetime.now(UTC)
     done = run(["status", "--json"], monkeypatch, state, PAPERBOY_CONFIG=str(config))

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from bot.app import build_services
+from bot.chat.reply import ChatRequest
 from bot.cli import app
-from bot.ops_server import CheckResult, OpsServer, state_check, store_check
-from bot.reply import ChatRequest
+from bot.ops.server import CheckResult, OpsServer, state_check, store_check
+from bot.services import build_services
 from bot.settings import Settings
 
 

@@ -220,7 +220,7 @@ def test_cli_reindex_errors_are_one_clear_line(data_dir, monkeypatch):
 
 
 def test_reembed_through_a_real_chroma_server(built_dir, tmp_path, embedder, path_embedder, corpus):
-    from bot.cli_ops import copy_collection
+    from bot.ops.migrate import copy_collection
     from tests.fakes.processes import ChromaProcess
 
     server = ChromaProcess(tmp_path / "chroma").start()

@@ -16,11 +16,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digest_service import DigestService
-from bot.ledger import DigestLedger
-from bot.reply import Reply
-from bot.scheduler import DigestScheduler, last_fire_time, plan_trigger
+from bot.chat.reply import Reply
+from bot.digest.chat import DigestChat
+from bot.digest.plans import PlanBook
+from bot.digest.scheduler import DigestScheduler, last_fire_time, plan_trigger
+from bot.digest.service import DigestService
 from bot.settings import WEEKDAYS, ChannelPlan, DigestSettings, SchedulerSettings
+from bot.store.ledger import DigestLedger
+from bot.store.plans import ChannelPlans
+from bot.store.sources import SourceHealth
 from retrieval.digest import MemoryDigestIndex
 from retrieval.index import PaperIndex
 from retrieval.models import IngestReport, SearchQuery
@@ -140,7 +144,9 @@ def build(
 ):
     ledger = DigestLedger(db, clock=lambda: clock().timestamp())
     settings = DigestSettings(plans=list(plans), grace_hours=grace)
-    service = DigestService(IngestingIndex(papers), ledger, settings, clock)
+    book = PlanBook(settings.plans, ChannelPlans(db))
+    health = SourceHealth(db, clock=lambda: clock().timestamp())
+    service = DigestService(IngestingIndex(papers), ledger, settings, book, health, clock)
     factory = source_factory or (lambda: (_ for _ in ()).throw(RuntimeError("offline")))
     return DigestScheduler(
         service,
@@ -261,7 +267,7 @@ async def test_missed_run_outside_grace_is_skipped_and_logged(tmp_path, papers, 
     clock = Clock(at_berlin(19, 16))
     sched = build(tmp_path / "s.db", papers, clock, grace=6)
     sched.posters["slack"] = poster = Poster()
-    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+    with caplog.at_level(logging.WARNING, logger="bot.digest.scheduler"):
         assert await sched.catch_up() == []
     assert poster.posts == [] and "missed" in caplog.text
     entry = sched.digests.ledger.entry("slack", "C1", date(2026, 8, 19))
@@ -335,14 +341,14 @@ async def test_source_failure_still_posts_with_a_freshness_note_and_retries(
     older = [p for p in papers if p.list_date <= date(2026, 8, 18)]
     sched = build(tmp_path / "s.db", older, clock, source_factory=hf_client(fake_hf))
     sched.posters["slack"] = poster = Poster()
-    sched.digests.ledger.record_source("hf")  # the last refresh that worked: yesterday
+    sched.digests.sources.record("hf")  # the last refresh that worked: yesterday
     clock.now = at_berlin(19, 9)
     result = await sched.run_due(PLAN)
     assert FakeHF.requests, "the scheduler tried to refresh before the digest"
     assert result.status == "sent" and len(poster.posts) == 1
     text = poster.posts[0][1].text
     assert "data as of Tue 18 Aug" in text and "Latest list available: Tue 18 Aug 2026." in text
-    assert sched.digests.ledger.source_status("hf").failing
+    assert sched.digests.sources.status("hf").failing
     sched.scheduler = _Running()
     assert not await sched.refresh_sources()
     assert sched.scheduler.jobs == ["hf-refresh-retry"]
@@ -363,7 +369,7 @@ async def test_a_working_source_is_ingested_before_the_digest(tmp_path, papers, 
     assert (
         "Latest list" not in poster.posts[0][1].text and "data as of" not in poster.posts[0][1].text
     )
-    assert not sched.digests.ledger.source_status("hf").failing
+    assert not sched.digests.sources.status("hf").failing
     metrics = sched.digests.metrics.render()[0].decode()
     assert 'paperboy_ingested_papers_total{outcome="added",source="hf"}' in metrics
 
@@ -427,9 +433,9 @@ async def test_arxiv_categories_are_ingested_even_when_hf_fails(
     assert found.hits[0].paper.id == "2510.14968"
     assert found.hits[0].paper.url == "https://arxiv.org/abs/2510.14968"
     assert index.count() == 2
-    ledger = sched.digests.ledger
-    assert ledger.source_status("arxiv").last_ok and not ledger.source_status("arxiv").failing
-    assert ledger.source_status("hf").failing
+    sources = sched.digests.sources
+    assert sources.status("arxiv").last_ok and not sources.status("arxiv").failing
+    assert sources.status("hf").failing
     metrics = sched.digests.metrics.render()[0].decode()
     assert 'paperboy_ingested_papers_total{outcome="added",source="arxiv"} 2.0' in metrics
     assert 'paperboy_errors_total{component="refresh:hf"} 1.0' in metrics
@@ -461,10 +467,10 @@ async def test_a_failing_arxiv_neither_stops_hf_nor_the_digest(
     todays = {e["paper"]["id"] for e in json.loads((HF / "2026-08-19.json").read_text())}
     assert result.status == "sent" and set(result.reply.paper_ids) <= todays
     assert "could not be refreshed" not in poster.posts[0][1].text
-    ledger = sched.digests.ledger
-    assert not ledger.source_status("hf").failing
-    assert ledger.source_status("arxiv").failing
-    assert "500" in ledger.source_status("arxiv").last_error
+    sources = sched.digests.sources
+    assert not sources.status("hf").failing
+    assert sources.status("arxiv").failing
+    assert "500" in sources.status("arxiv").last_error
     metrics = sched.digests.metrics.render()[0].decode()
     assert 'paperboy_errors_total{component="refresh:arxiv"} 1.0' in metrics
     assert 'paperboy_ingested_papers_total{outcome="added",source="hf"}' in metrics
@@ -485,8 +491,8 @@ async def test_start_schedules_one_job_per_plan_and_follows_chat_changes(tmp_pat
         assert str(jobs["digest:slack:C1"].trigger.timezone) == "Europe/Berlin"
         assert jobs["digest:slack:C1"].misfire_grace_time == 6 * 3600
         assert jobs["digest:slack:C1"].coalesce
-        sched.digests.subscribe("slack", "C2", "robots")
-        sched.digests.unsubscribe("discord", "9")
+        DigestChat(sched.digests).subscribe("slack", "C2", "robots")
+        DigestChat(sched.digests).unsubscribe("discord", "9")
         assert sched.sync_plans() == ["digest:slack:C1", "digest:slack:C2"]
         ids = {j.id for j in sched.scheduler.get_jobs()}
         assert "digest:slack:C2" in ids and "digest:discord:9" not in ids

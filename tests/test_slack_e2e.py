@@ -23,11 +23,11 @@ import pytest
 from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 
-from bot.app import Services, build_services
-from bot.ops_server import CheckResult
+from bot.ops.server import CheckResult
+from bot.services import Services, build_services
 from bot.settings import Settings, SlackSettings
-from bot.slack_app import SEARCHING_TEXT, SlackBot
-from bot.slack_runner import SlackConnection, start_http
+from bot.slack.app import SEARCHING_TEXT, SlackBot
+from bot.slack.runner import SlackConnection, start_http
 from retrieval.sources.hf import read_daily_dir
 from retrieval.sources.jsonl import read_jsonl
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, TEAM_ID, Call, FakeSlackApi, message_problem
@@ -241,7 +241,7 @@ async def test_url_verification_and_signatures(start_bot) -> None:
 
 
 async def test_mention_is_answered_once_in_its_thread(start_bot, services, caplog) -> None:
-    caplog.set_level(logging.INFO, logger="bot.slack_app")
+    caplog.set_level(logging.INFO, logger="bot.slack.app")
     bot = await start_bot()
     event = mention(QUESTION)
     status, _, elapsed = await bot.event(event, event_id="Ev0MENTION1")
@@ -336,18 +336,18 @@ async def test_only_admins_change_the_channel_digest(start_bot, services) -> Non
     await bot.command("subscribe fast transforms", "U0MEMBER", channel, "member")
     [refused] = await bot.slack.wait_for("response_url:member")
     assert refused.params["response_type"] == "ephemeral"
-    assert services.digests.plan_for("slack", channel) is None
+    assert services.digests.plans.plan_for("slack", channel) is None
 
     await bot.command("subscribe fast transforms", "U0WSADMIN", channel, "admin")
     await bot.slack.wait_for("response_url:admin")
-    plan = services.digests.plan_for("slack", channel)
+    plan = services.digests.plans.plan_for("slack", channel)
     assert plan is not None and plan.topic == "fast transforms"
     looked_up = {c.params["user"] for c in bot.slack.of("users.info")}
     assert looked_up == {"U0MEMBER", "U0WSADMIN"}
 
     await bot.command("unsubscribe", "U0LISTED", channel, "listed")
     await bot.slack.wait_for("response_url:listed")
-    assert services.digests.plan_for("slack", channel) is None
+    assert services.digests.plans.plan_for("slack", channel) is None
     assert "U0LISTED" not in {c.params["user"] for c in bot.slack.of("users.info")}
 
 

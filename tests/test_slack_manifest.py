@@ -7,9 +7,9 @@ from pathlib import Path
 import yaml
 from pydantic import SecretStr
 
-from bot.cli_slack import missing_secret
+from bot.cli.slack import missing_secret
 from bot.settings import Settings, SlackSettings
-from bot.slack_app import SLASH_COMMAND
+from bot.slack.app import SLASH_COMMAND
 
 MANIFEST = Path(__file__).resolve().parents[1] / "deploy" / "slack-manifest.yaml"
 

@@ -8,11 +8,11 @@ import pytest
 from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
 
-from bot.posting import DigestPoster
-from bot.reply import Reply, ReplyItem
+from bot.chat.reply import Reply, ReplyItem
+from bot.digest.posting import DigestPoster
 from bot.settings import SlackSettings
-from bot.slack_app import SlackPoster, make_web_client
-from bot.state import BotState
+from bot.slack.poster import SlackPoster, make_web_client
+from bot.store.state import BotState
 from tests.fakes.slack_api import FakeSlackApi
 
 TOKEN = "xoxb-test-poster"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.reply import Action, Reply, ReplyItem
-from bot.slack_render import (
+from bot.chat.reply import Action, Reply, ReplyItem
+from bot.slack.render import (
     MAX_BLOCKS,
     SECTION_MAX,
     from_slack_text,

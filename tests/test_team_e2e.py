@@ -15,8 +15,8 @@ import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.lease import Lease
-from bot.runtime import LEASE_NAME
+from bot.digest.leader import LEASE_NAME
+from bot.store.lease import Lease
 from tests.fakes.processes import free_port, paperboy_env, start_paperboy, stop_process
 from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlackApi
 

@@ -27,10 +27,10 @@ from retrieval.models import (
     Paper,
     ParseOutcome,
     ParseProblem,
-    normalise_space,
     strip_arxiv_version,
 )
 from retrieval.sources.http import ClosingContext, PoliteHTTP, SourceError
+from retrieval.text import normalise_space
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",

@@ -23,10 +23,10 @@ from retrieval.models import (
     Paper,
     ParseOutcome,
     ParseProblem,
-    normalise_space,
     strip_arxiv_version,
 )
 from retrieval.sources.http import ClosingContext, PoliteHTTP
+from retrieval.text import normalise_space
 
 _DAY_FILE = re.compile(r"^(?:daily_papers_)?(\d{4}-\d{2}-\d{2})\.json$")
 

@@ -28,11 +28,11 @@ from retrieval.models import (
     ParseOutcome,
     ParseProblem,
     is_arxiv_id,
-    normalise_space,
     strip_arxiv_version,
     title_id,
 )
 from retrieval.sources.hf import validation_reason
+from retrieval.text import normalise_space
 
 _AUTHOR_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 

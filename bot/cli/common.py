@@ -1,0 +1,76 @@
+"""What every ``paperboy`` command shares: the consoles, loading settings, failing with a clear
+message, a progress bar, and opening the services (with the demo corpus on first run).
+
+Command modules import from here, never from :mod:`bot.cli.main`, so there is no import cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print ``message`` in red on stderr (markup escaped, never wrapped) and return the
+    ``typer.Exit`` to raise with ``code`` (1: the operation failed, 2: bad input or settings)."""
+    err.print(f"[red]{escape(message)}[/red]", soft_wrap=True)
+    return typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment and the config file; a clear message if they are invalid."""
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic ValidationError, missing config file, bad TOML
+        err.print(f"[red]Invalid configuration:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+
+
+def progress_bar(label: str) -> tuple[Progress, Callable[[int, int], None]]:
+    """A rich progress bar on stderr and the callback the ingest pipeline reports to."""
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+    task = bar.add_task(label, total=None)
+
+    def report(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return bar, report
+
+
+def open_services(with_demo: bool = True) -> Services:
+    """Build services; on an empty store, ingest the bundled demo corpus with a progress bar."""
+    from bot.corpus import ensure_corpus
+    from bot.services import build_services
+
+    settings = load_settings()
+    try:
+        services = build_services(settings)
+    except Exception as exc:
+        err.print(f"[red]Cannot open the paper store:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+    if with_demo and settings.demo_corpus and services.index.count() == 0:
+        err.print("First run: adding the bundled demo corpus (embedding, once)…")
+        bar, report = progress_bar("embedding")
+        with bar:
+            ensure_corpus(services.index, report)
+    return services

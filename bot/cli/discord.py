@@ -1,0 +1,89 @@
+"""``paperboy discord``: run the Discord bot (slash commands, mentions, buttons) and digests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import load_settings
+from bot.cli.health import ops_port_option
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``discord`` to the ``paperboy`` CLI."""
+    app.command("discord")(discord_command)
+
+
+def discord_command(
+    guild: Annotated[
+        list[int] | None,
+        typer.Option(
+            help="sync /papers to this guild id (repeatable; default: [discord] guild_ids)"
+        ),
+    ] = None,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="do not post digests from this process")
+    ] = False,
+    ops_port: Annotated[int | None, ops_port_option("discord")] = None,
+) -> None:
+    """Run Paperboy in Discord: /papers commands, @mentions, buttons and channel digests."""
+
+    settings = load_settings()
+    if guild:
+        settings.discord = settings.discord.model_copy(update={"guild_ids": list(guild)})
+    if settings.discord.token is None:
+        typer.echo(
+            "Discord needs PAPERBOY_DISCORD__TOKEN (the bot token); see docs/discord.md.", err=True
+        )
+        raise typer.Exit(2)
+    logging.basicConfig(level=settings.log_level)
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        asyncio.run(serve_discord(settings, scheduler=not no_scheduler, ops_port=ops_port))
+
+
+async def serve_discord(
+    settings: Settings, scheduler: bool = True, ops_port: int | None = None
+) -> None:
+    """Serve health and metrics, build the services (waiting for Chroma if needed), log in,
+    start the digest scheduler under the shared lease (optional) and run the gateway."""
+    from bot.corpus import ensure_corpus
+    from bot.discord.bot import PaperboyBot
+    from bot.discord.poster import DiscordPoster
+    from bot.ops.metrics import Metrics
+    from bot.ops.startup import cancel_on_sigterm, open_services, start_ops
+
+    assert settings.discord.token is not None
+    cancel_on_sigterm()
+    metrics = Metrics()
+    port = settings.ops.discord_port if ops_port is None else ops_port
+    ops = await start_ops(settings, metrics, port)
+    services = await open_services(settings, metrics, ops)
+    digest_scheduler = None
+    try:
+        if settings.demo_corpus:
+            await asyncio.to_thread(ensure_corpus, services.index)
+        async with PaperboyBot(services.router, services.state, settings.discord) as bot:
+            if ops is not None:
+                ops.set_check("discord", bot.connection_check)
+            await bot.login(settings.discord.token.get_secret_value())
+            if scheduler and settings.scheduler.run_in_bot and services.digests is not None:
+                from bot.digest.leader import leased_scheduler, scheduler_check
+
+                digest_scheduler = leased_scheduler(services, {"discord": DiscordPoster(bot)})
+                if ops is not None:
+                    ops.set_check("scheduler", scheduler_check(digest_scheduler))
+                await digest_scheduler.start()
+            await bot.connect()
+    finally:
+        if digest_scheduler is not None:
+            digest_scheduler.shutdown()
+        services.close()
+        if ops is not None:
+            await ops.stop()

@@ -1,0 +1,104 @@
+"""``paperboy scheduler``: refresh papers and post every channel's digest, under the shared lease.
+
+Several scheduler processes may run against one state database: the one holding the lease posts,
+the others stand by and take over within ``scheduler.lease_seconds`` if it dies. SIGTERM releases
+the lease at once, so a planned restart hands over without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from typing import Annotated
+
+import typer
+
+from bot.chat.reply import Reply
+from bot.cli.common import load_settings
+from bot.cli.health import ops_port_option
+from bot.digest.plans import describe_days
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``scheduler`` to the ``paperboy`` CLI."""
+    app.command("scheduler")(scheduler_command)
+
+
+class StdoutPoster:
+    """Posts digests of ``cli`` plans to the terminal."""
+
+    platform = "cli"
+
+    async def post(self, channel_id: str, reply: Reply) -> str:
+        """Print the digest; the message id is the time."""
+        print(f"[{channel_id}] {reply.to_text()}\n", flush=True)
+        return f"cli-{time.time():.0f}"
+
+
+def scheduler_command(
+    ops_port: Annotated[int | None, ops_port_option("scheduler")] = None,
+) -> None:
+    """Run the digest scheduler (paper source refresh + channel digests) until stopped."""
+
+    settings = load_settings()
+    root = logging.getLogger()
+    wanted = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
+    root.setLevel(min(root.level or logging.WARNING, wanted))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    port = settings.ops.scheduler_port if ops_port is None else ops_port
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_scheduler(settings, port))
+
+
+async def serve_scheduler(settings: Settings, ops_port: int) -> None:
+    """Serve health and metrics, open the services (waiting for Chroma if needed), build the
+    posters for the configured platforms and run the leased scheduler until SIGTERM."""
+    from bot.digest.leader import leased_scheduler, scheduler_check
+    from bot.ops.metrics import Metrics
+    from bot.ops.startup import open_services, start_ops
+
+    metrics = Metrics()
+    ops = await start_ops(settings, metrics, ops_port)
+    services = await open_services(settings, metrics, ops)
+    posters: dict = {"cli": StdoutPoster()}
+    if settings.slack.bot_token:
+        from bot.slack.poster import SlackPoster, make_web_client
+
+        posters["slack"] = SlackPoster(make_web_client(settings.slack), services.state)
+    discord_bot = None
+    if settings.discord.token:
+        from bot.discord.bot import PaperboyBot
+        from bot.discord.poster import DiscordPoster
+
+        discord_bot = PaperboyBot(services.router, services.state, settings.discord)
+        posters["discord"] = DiscordPoster(discord_bot)
+    for plan in services.digests.plans.all():
+        where = f"{plan.time} {plan.timezone} {describe_days(plan.days)}"
+        missing = "" if plan.platform in posters else f" (no {plan.platform} poster here)"
+        print(f"plan {plan.name!r} -> {plan.platform}:{plan.channel_id} at {where}{missing}")
+    scheduler = leased_scheduler(services, posters)
+    if ops is not None:
+        ops.set_check("scheduler", scheduler_check(scheduler))
+    stop = asyncio.Event()  # SIGTERM: release the lease so a standby takes over at once
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        if discord_bot is not None:  # REST only: posting needs no gateway connection
+            await discord_bot.login(settings.discord.token.get_secret_value())
+        await scheduler.start()
+        held = scheduler.lease.current()
+        print(f"scheduler {scheduler.role} as {scheduler.holder}; lease held by", held and held[0])
+        await stop.wait()
+    finally:
+        scheduler.shutdown()
+        scheduler.lease.close()
+        if discord_bot is not None:
+            await discord_bot.close()
+        services.close()
+        if ops is not None:
+            await ops.stop()

@@ -1,0 +1,116 @@
+"""``paperboy slack``: run the Slack bot (Socket Mode or HTTP mode) with its digest scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Annotated, Literal
+
+import typer
+
+from bot.cli.common import load_settings
+from bot.cli.health import ops_port_option
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``slack`` to the ``paperboy`` CLI."""
+    app.command("slack")(slack_command)
+
+
+def slack_command(
+    mode: Annotated[
+        str | None, typer.Option(help="socket or http (default: the slack.mode setting)")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="HTTP mode port (default: the slack.http_port setting)")
+    ] = None,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="do not post digests from this process")
+    ] = False,
+    ops_port: Annotated[int | None, ops_port_option("slack")] = None,
+) -> None:
+    """Run Paperboy in Slack: mentions, DMs, /papers, buttons, reactions and channel digests."""
+
+    settings = load_settings()
+    updates: dict[str, object] = {}
+    if mode is not None:
+        if mode not in ("socket", "http"):
+            raise typer.BadParameter("mode must be 'socket' or 'http'")
+        updates["mode"] = mode
+    if port is not None:
+        updates["http_port"] = port
+    if updates:
+        settings.slack = settings.slack.model_copy(update=updates)
+    problem = missing_secret(settings)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
+    logging.basicConfig(level=settings.log_level)
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        asyncio.run(serve_slack(settings, scheduler=not no_scheduler, ops_port=ops_port))
+
+
+def missing_secret(settings: Settings) -> str | None:
+    """A message naming the first secret the chosen mode lacks (never its value), or None."""
+    slack = settings.slack
+    needed: list[tuple[str, object, Literal["socket", "http", "any"]]] = [
+        ("PAPERBOY_SLACK__BOT_TOKEN (xoxb-...)", slack.bot_token, "any"),
+        ("PAPERBOY_SLACK__APP_TOKEN (xapp-..., Socket Mode)", slack.app_token, "socket"),
+        ("PAPERBOY_SLACK__SIGNING_SECRET (HTTP mode)", slack.signing_secret, "http"),
+    ]
+    for name, value, mode in needed:
+        if value is None and mode in ("any", slack.mode):
+            return f"Slack {slack.mode} mode needs {name}; see docs/slack.md."
+    return None
+
+
+async def serve_slack(
+    settings: Settings, scheduler: bool = True, ops_port: int | None = None
+) -> None:
+    """Serve health and metrics, build the services (waiting for Chroma if needed), connect to
+    Slack and (optionally) run the digest scheduler under the shared lease."""
+    from bot.corpus import ensure_corpus
+    from bot.ops.metrics import Metrics
+    from bot.ops.startup import cancel_on_sigterm, open_services, start_ops
+    from bot.slack.app import SlackBot
+    from bot.slack.runner import SlackConnection, run_forever
+
+    cancel_on_sigterm()
+    metrics = Metrics()
+    ops = await start_ops(
+        settings, metrics, settings.ops.slack_port if ops_port is None else ops_port
+    )
+    services = await open_services(settings, metrics, ops)
+    digest_scheduler = None
+    try:
+        if settings.demo_corpus:
+            await asyncio.to_thread(ensure_corpus, services.index)
+        bot = SlackBot(settings.slack, services.router, services.state)
+        connection = SlackConnection(bot)
+        if ops is not None:
+            ops.set_check("slack", connection.check)
+        if scheduler and settings.scheduler.run_in_bot and services.digests is not None:
+            from bot.digest.leader import leased_scheduler, scheduler_check
+
+            digest_scheduler = leased_scheduler(services, {"slack": bot.poster})
+            if ops is not None:
+                ops.set_check("scheduler", scheduler_check(digest_scheduler))
+            # catching up on missed digests may fetch papers first: don't hold up the bot
+            starting = asyncio.create_task(digest_scheduler.start())
+            starting.add_done_callback(_log_failure)
+        await run_forever(bot, connection)
+    finally:
+        if digest_scheduler is not None:
+            digest_scheduler.shutdown()
+        services.close()
+        if ops is not None:
+            await ops.stop()
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the digest scheduler failed to start", exc_info=task.exception())

@@ -1,0 +1,112 @@
+"""The composition root: every long-lived object is built here, from Settings, once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from bot.chat.router import CommandRouter
+from bot.digest.chat import DigestChat
+from bot.digest.plans import PlanBook
+from bot.digest.service import DigestService
+from bot.ops.metrics import Metrics
+from bot.settings import Settings
+from bot.store.ledger import DigestLedger
+from bot.store.plans import ChannelPlans
+from bot.store.sources import SourceHealth
+from bot.store.state import BotState
+from retrieval.embed import Embedder, SentenceTransformerEmbedder
+from retrieval.index import PaperIndex
+
+
+@dataclass
+class Services:
+    """Everything a front end (CLI, Slack, Discord, scheduler) needs."""
+
+    settings: Settings
+    index: PaperIndex
+    state: BotState
+    router: CommandRouter
+    ledger: DigestLedger
+    digests: DigestService
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    metrics: Metrics = field(default_factory=Metrics)
+
+    def today(self) -> date:
+        """Today's date by the services' clock (UTC)."""
+        return self.clock().date()
+
+    def close(self) -> None:
+        """Release database handles."""
+        self.state.close()
+        self.ledger.close()
+        self.digests.plans.chat_plans.close()
+        self.digests.sources.close()
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The configured sentence-transformers model (bundled all-MiniLM-L6-v2 by default)."""
+    return SentenceTransformerEmbedder(settings.embedding.model, settings.embedding.batch_size)
+
+
+def build_digests(
+    settings: Settings, index: PaperIndex, clock: Callable[[], datetime], metrics: Metrics
+) -> DigestService:
+    """The digest service over the state database: ledger, chat-made plans, source health."""
+    path = settings.state_path
+    plans = PlanBook(settings.digest.plans, ChannelPlans(path))
+    return DigestService(
+        index,
+        DigestLedger(path),
+        settings.digest,
+        plans,
+        SourceHealth(path),
+        clock=clock,
+        metrics=metrics,
+    )
+
+
+def build_services(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    clock: Callable[[], datetime] | None = None,
+    metrics: Metrics | None = None,
+) -> Services:
+    """Build the index, state, digest service and router from settings.
+
+    ``embedder`` may be passed in to share one loaded model (tests, several front ends);
+    ``clock`` (aware datetimes) lets tests and replays pin "now"; ``metrics`` is the process's
+    Prometheus registry (a fresh one if not given).
+    """
+    clock = clock or (lambda: datetime.now(UTC))
+    metrics = metrics or Metrics()
+
+    def today() -> date:
+        return clock().date()
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    index = PaperIndex.open(
+        settings.data_dir,
+        embedder or build_embedder(settings),
+        collection=settings.store.collection,
+        chroma_host=settings.store.chroma_host,
+        chroma_port=settings.store.chroma_port,
+        chroma_ssl=settings.store.chroma_ssl,
+        # after `paperboy reindex --model`, questions are encoded with the collection's model
+        embedder_factory=lambda spec: SentenceTransformerEmbedder(
+            spec, settings.embedding.batch_size
+        ),
+    )
+    state = BotState(settings.state_path)
+    digests = build_digests(settings, index, clock, metrics)
+    router = CommandRouter(
+        index,
+        state,
+        DigestChat(digests),
+        page_size=settings.search.results_per_page,
+        mode=settings.search.mode,
+        today=today,
+        metrics=metrics,
+    )
+    return Services(settings, index, state, router, digests.ledger, digests, clock, metrics)
