@@ -12,6 +12,7 @@ from bot.digest.plans import PlanBook
 from bot.digest.service import DigestService
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
+from bot.store.db import StateDB
 from bot.store.ledger import DigestLedger
 from bot.store.plans import ChannelPlans
 from bot.store.sources import SourceHealth
@@ -39,10 +40,7 @@ class Services:
 
     def close(self) -> None:
         """Release database handles."""
-        self.state.close()
-        self.ledger.close()
-        self.digests.plans.chat_plans.close()
-        self.digests.sources.close()
+        self.state.db.close()
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -51,17 +49,20 @@ def build_embedder(settings: Settings) -> Embedder:
 
 
 def build_digests(
-    settings: Settings, index: PaperIndex, clock: Callable[[], datetime], metrics: Metrics
+    settings: Settings,
+    index: PaperIndex,
+    db: StateDB,
+    clock: Callable[[], datetime],
+    metrics: Metrics,
 ) -> DigestService:
     """The digest service over the state database: ledger, chat-made plans, source health."""
-    path = settings.state_path
-    plans = PlanBook(settings.digest.plans, ChannelPlans(path))
+    plans = PlanBook(settings.digest.plans, ChannelPlans(db))
     return DigestService(
         index,
-        DigestLedger(path),
+        DigestLedger(db),
         settings.digest,
         plans,
-        SourceHealth(path),
+        SourceHealth(db),
         clock=clock,
         metrics=metrics,
     )
@@ -98,8 +99,9 @@ def build_services(
             spec, settings.embedding.batch_size
         ),
     )
-    state = BotState(settings.state_path)
-    digests = build_digests(settings, index, clock, metrics)
+    db = StateDB.open(settings.state_target)
+    state = BotState(db)
+    digests = build_digests(settings, index, db, clock, metrics)
     router = CommandRouter(
         index,
         state,

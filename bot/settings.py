@@ -147,6 +147,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".paperboy")
     demo_corpus: bool = True
     log_level: str = "INFO"
+    # the state database: unset = SQLite in data_dir (one host); postgresql://user:pw@host/db
+    # for processes on several hosts (the password is a secret: never logged or shown)
+    state_url: SecretStr | None = None
+    # paging tokens, answers, feedback and seen events older than this are pruned daily
+    state_retention_days: int = Field(90, ge=1)
     store: StoreSettings = Field(default_factory=StoreSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
@@ -155,6 +160,17 @@ class Settings(BaseSettings):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+
+    @field_validator("state_url")
+    @classmethod
+    def _state_url_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            scheme = value.get_secret_value().split("://", 1)[0].split("+", 1)[0]
+            if scheme not in ("postgresql", "postgres", "sqlite"):
+                raise ValueError(
+                    "must be a postgresql://user:password@host:port/db (or sqlite:///path) URL"
+                )
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -185,5 +201,10 @@ class Settings(BaseSettings):
 
     @property
     def state_path(self) -> Path:
-        """The SQLite database holding bot state and the digest ledger."""
+        """The SQLite file holding bot state and the digest ledger (when ``state_url`` is unset)."""
         return self.data_dir / "state.sqlite3"
+
+    @property
+    def state_target(self) -> str | Path:
+        """The state database: the ``state_url`` (PostgreSQL) or the SQLite file in data_dir."""
+        return self.state_url.get_secret_value() if self.state_url else self.state_path

@@ -64,8 +64,8 @@ async def until(condition, timeout: float, what: str, step: float = 0.05) -> Non
 # -- the lease ----------------------------------------------------------------------------
 
 
-def test_one_holder_renewal_expiry_takeover_and_release(tmp_path):
-    db, clock = tmp_path / "state.sqlite3", Clock()
+def test_one_holder_renewal_expiry_takeover_and_release(state_target):
+    db, clock = state_target, Clock()
     one = Lease(db, NAME, "one", ttl_s=10, clock=clock)
     two = Lease(db, NAME, "two", ttl_s=10, clock=clock)
     assert one.current() is None
@@ -93,8 +93,8 @@ def test_one_holder_renewal_expiry_takeover_and_release(tmp_path):
         lease.close()
 
 
-def test_leases_with_other_names_are_independent_and_ids_are_unique(tmp_path):
-    db = tmp_path / "state.sqlite3"
+def test_leases_with_other_names_are_independent_and_ids_are_unique(state_target):
+    db = state_target
     a, b = Lease(db, "digest-scheduler"), Lease(db, "ingest")
     assert a.try_acquire() and b.try_acquire()
     assert a.holder != b.holder and a.holder.startswith(f"{socket.gethostname()}:")
@@ -102,8 +102,8 @@ def test_leases_with_other_names_are_independent_and_ids_are_unique(tmp_path):
         Lease(db, NAME, ttl_s=0)
 
 
-def test_concurrent_acquire_from_many_connections_has_one_winner(tmp_path):
-    db = tmp_path / "state.sqlite3"
+def test_concurrent_acquire_from_many_connections_has_one_winner(state_target):
+    db = state_target
     for round_ in range(5):  # each round: a fresh lease name, 8 threads racing for it
         leases = [Lease(db, f"race-{round_}", f"h{i}", ttl_s=30) for i in range(8)]
         barrier = threading.Barrier(len(leases))

@@ -23,8 +23,8 @@ class Clock:
         return self.t
 
 
-def test_only_the_first_claim_wins_and_a_sent_row_is_final(tmp_path):
-    ledger = DigestLedger(tmp_path / "state.sqlite3")
+def test_only_the_first_claim_wins_and_a_sent_row_is_final(state_target):
+    ledger = DigestLedger(state_target)
     assert ledger.claim("slack", "C1", DAY, "ml", ["a", "b"])
     assert not ledger.claim("slack", "C1", DAY, "ml", ["c"])
     ledger.mark_sent("slack", "C1", DAY, "1234.5678")
@@ -35,8 +35,8 @@ def test_only_the_first_claim_wins_and_a_sent_row_is_final(tmp_path):
     assert ledger.claim("discord", "C1", DAY, "ml", ["a"]), "another platform is independent"
 
 
-def test_ledger_shares_the_bot_state_file(tmp_path):
-    path = tmp_path / "state.sqlite3"
+def test_ledger_shares_the_bot_state_file(state_target):
+    path = state_target
     state = BotState(path)
     ledger = DigestLedger(path)
     assert state.claim_event("evt-1")
@@ -46,8 +46,8 @@ def test_ledger_shares_the_bot_state_file(tmp_path):
     state.close()
 
 
-def test_failed_posts_may_be_claimed_again_up_to_max_attempts(tmp_path):
-    ledger = DigestLedger(tmp_path / "s.db", max_attempts=2)
+def test_failed_posts_may_be_claimed_again_up_to_max_attempts(state_target):
+    ledger = DigestLedger(state_target, max_attempts=2)
     assert ledger.claim("slack", "C1", DAY, "ml", ["a"])
     ledger.mark_failed("slack", "C1", DAY, "HTTP 500")
     assert ledger.sent_paper_ids("slack", "C1") == set(), "a failed post delivered nothing"
@@ -58,9 +58,9 @@ def test_failed_posts_may_be_claimed_again_up_to_max_attempts(tmp_path):
     assert (entry.status, entry.attempts, entry.note) == ("failed", 2, "HTTP 500")
 
 
-def test_reconcile_marks_only_stale_pending_rows_unknown_and_logs_them(tmp_path, caplog):
+def test_reconcile_marks_only_stale_pending_rows_unknown_and_logs_them(state_target, caplog):
     clock = Clock()
-    ledger = DigestLedger(tmp_path / "s.db", pending_timeout_s=600, clock=clock)
+    ledger = DigestLedger(state_target, pending_timeout_s=600, clock=clock)
     ledger.claim("slack", "C1", DAY, "ml", ["a", "b"])
     clock.t += 300
     ledger.claim("slack", "C2", DAY, "ml", ["c"])
@@ -76,8 +76,8 @@ def test_reconcile_marks_only_stale_pending_rows_unknown_and_logs_them(tmp_path,
     assert ledger.sent_paper_ids("slack", "C1") == {"a", "b"}, "unknown papers count as received"
 
 
-def test_sent_paper_ids_can_leave_out_one_day(tmp_path):
-    ledger = DigestLedger(tmp_path / "s.db")
+def test_sent_paper_ids_can_leave_out_one_day(state_target):
+    ledger = DigestLedger(state_target)
     other = date(2026, 8, 18)
     ledger.claim("slack", "C1", other, "ml", ["a"])
     ledger.mark_sent("slack", "C1", other, "m1")
@@ -88,8 +88,8 @@ def test_sent_paper_ids_can_leave_out_one_day(tmp_path):
     assert not ledger.record("slack", "C1", date(2026, 8, 20), "ml", "skipped", "again")
 
 
-def test_concurrent_claims_from_many_connections_have_one_winner(tmp_path):
-    path = tmp_path / "state.sqlite3"
+def test_concurrent_claims_from_many_connections_have_one_winner(state_target):
+    path = state_target
     DigestLedger(path).close()
     barrier = threading.Barrier(8)
     wins: list[bool] = []
@@ -108,18 +108,18 @@ def test_concurrent_claims_from_many_connections_have_one_winner(tmp_path):
     assert sorted(wins) == [False] * 7 + [True]
 
 
-def test_plan_overrides_round_trip_and_unsubscribe(tmp_path):
-    plans = ChannelPlans(tmp_path / "s.db")
+def test_plan_overrides_round_trip_and_unsubscribe(state_target):
+    plans = ChannelPlans(state_target)
     plan = ChannelPlan(name="ml", platform="slack", channel_id="C1", topic="speech", count=3)
     plans.save(plan)
-    assert ChannelPlans(tmp_path / "s.db").overrides() == {("slack", "C1"): plan}
+    assert ChannelPlans(state_target).overrides() == {("slack", "C1"): plan}
     plans.remove("slack", "C1")
     assert plans.overrides() == {("slack", "C1"): None}
 
 
-def test_source_status_tracks_failures_after_the_last_success(tmp_path):
+def test_source_status_tracks_failures_after_the_last_success(state_target):
     clock = Clock()
-    sources = SourceHealth(tmp_path / "s.db", clock=clock)
+    sources = SourceHealth(state_target, clock=clock)
     assert sources.status("hf") is None
     sources.record("hf")
     clock.t += 60

@@ -39,7 +39,7 @@ async def test_healthz_follows_its_checks_and_metrics_count_answers(services) ->
     ops = OpsServer(services.metrics, "127.0.0.1", 0)
     where = services.settings.store_description
     ops.set_check("store", store_check(services.index.store, where))
-    ops.set_check("state", state_check(services.settings.state_path))
+    ops.set_check("state", state_check(services.state.db))
     platform = Switch()
     ops.set_check("platform", platform)
     port = await ops.start()

@@ -67,7 +67,7 @@ def backup_command(
         store = _open_store(settings)
         manifest = create_backup(
             store,
-            settings.state_path,
+            settings.state_target,
             dest,
             model=embedding_model_name(settings.embedding.model),
         )
@@ -120,11 +120,11 @@ def restore_command(
         except Exception as exc:
             raise fail(f"Cannot open the {settings.store_description}: {exc}", 1) from exc
         try:
-            check_target(backup, store, settings.state_path, force=force)
+            check_target(backup, store, settings.state_target, force=force)
             bar, report = progress_bar("restoring")
             with bar:
                 done = restore_loaded(
-                    backup, store, settings.state_path, model=model, force=force, progress=report
+                    backup, store, settings.state_target, model=model, force=force, progress=report
                 )
         except (InvalidBackup, RestoreRefused) as exc:  # the target is not empty
             raise fail(f"Restore refused: {exc}", 2) from exc
@@ -134,7 +134,8 @@ def restore_command(
             raise fail(f"Restore into the {settings.store_description} failed: {exc}", 1) from exc
     manifest = done.manifest
     removed = f", removed {done.removed} papers not in the backup" if done.removed else ""
-    state = f" and the state database {settings.state_path}" if manifest.state else ""
+    where = settings.state_path if settings.state_url is None else "(PostgreSQL)"
+    state = f" and the state database {where}" if manifest.state else ""
     out.print(
         f"restored {manifest.papers} papers (backup of {manifest.created_at}, "
         f"{_size(src.stat().st_size)}) into the {escape(settings.store_description)} collection "

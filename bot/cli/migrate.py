@@ -1,4 +1,5 @@
-"""``paperboy migrate``: copy the embedded store into a Chroma server (see :mod:`bot.ops.migrate`)."""
+"""``paperboy migrate``: copy the embedded store into a Chroma server (see :mod:`bot.ops.migrate`);
+``paperboy migrate-state``: copy the SQLite state into PostgreSQL (see :mod:`bot.store.copy`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from bot.cli.common import err, load_settings, out, progress_bar
+from bot.cli.common import err, fail, load_settings, out, progress_bar
 from bot.ops.migrate import copy_collection, missing_ids
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``migrate`` to the ``paperboy`` CLI."""
+    """Add ``migrate`` and ``migrate-state`` to the ``paperboy`` CLI."""
     app.command("migrate")(migrate_command)
+    app.command("migrate-state")(migrate_state_command)
 
 
 def migrate_command(
@@ -61,3 +63,40 @@ def migrate_command(
         f"PAPERBOY_STORE__CHROMA_HOST={to_host} PAPERBOY_STORE__CHROMA_PORT={to_port}"
         + (f" PAPERBOY_STORE__COLLECTION={target_name}" if collection else "")
     )
+
+
+def migrate_state_command(
+    to: Annotated[str, typer.Option("--to", help="postgresql://user:password@host:port/db")],
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="SQLite state file (default: data_dir's)")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="replace rows the target already holds")] = False,
+) -> None:
+    """Copy the SQLite state (events, paging, feedback, ledger, plans, leases) into PostgreSQL."""
+    from bot.store.copy import copy_tables, has_data
+    from bot.store.db import StateDB
+
+    settings = load_settings()
+    source_path = from_file or settings.state_path
+    if not source_path.is_file():
+        raise fail(f"No SQLite state database at {source_path}: nothing to migrate", 2)
+    try:
+        target = StateDB(to)
+    except Exception as exc:  # a malformed URL
+        raise fail(f"Not a database URL: {type(exc).__name__}", 2) from exc
+    source = StateDB(source_path)
+    where = target.describe()
+    try:
+        if has_data(target) and not force:
+            raise fail(f"{where} already holds data; pass --force to replace it", 2)
+        counts = copy_tables(source, target, replace=True)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # the server is down, refuses the login, ...
+        raise fail(f"Migration to {where} failed: {type(exc).__name__}: {exc}", 1) from exc
+    finally:
+        source.close()
+        target.close()
+    rows = ", ".join(f"{table} {n}" for table, n in counts.items())
+    out.print(f"copied the state of {escape(str(source_path))} into {escape(where)}: {rows}")
+    out.print("Point every Paperboy process at it with PAPERBOY_STATE_URL=<the same URL>.")

@@ -150,8 +150,17 @@ def leased_scheduler(services: Services, posters: Mapping[str, DigestPoster]) ->
     lease posts digests, the others stand by and take over within ``scheduler.lease_seconds``
     when it dies."""
     settings = services.settings
-    scheduler = DigestScheduler(services.digests, posters, settings.scheduler, index=services.index)
-    lease = Lease(settings.state_path, LEASE_NAME, ttl_s=settings.scheduler.lease_seconds)
+    retention_s = settings.state_retention_days * 86400
+    scheduler = DigestScheduler(
+        services.digests,
+        posters,
+        settings.scheduler,
+        index=services.index,
+        housekeeping=lambda: log.info(
+            "pruned old state rows: %s", services.state.prune(retention_s)
+        ),
+    )
+    lease = Lease(services.state.db, LEASE_NAME, ttl_s=settings.scheduler.lease_seconds)
     return LeasedScheduler(scheduler, lease)
 
 

@@ -11,6 +11,7 @@ once (inside the grace window) or skipped and logged (outside it).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -68,6 +69,7 @@ class DigestScheduler:
         refresh_retry: timedelta = timedelta(minutes=10),
         sweep: timedelta = timedelta(minutes=10),
         plan_sync: timedelta = timedelta(minutes=1),
+        housekeeping: Callable[[], object] | None = None,
     ) -> None:
         self.digests = digests
         self.posters = dict(posters)
@@ -88,6 +90,7 @@ class DigestScheduler:
         self.refresh_retry = refresh_retry
         self.sweep = sweep
         self.plan_sync = plan_sync
+        self.housekeeping = housekeeping
         self.scheduler: AsyncIOScheduler | None = None
         self._jobs: dict[str, str] = {}
 
@@ -116,9 +119,19 @@ class DigestScheduler:
         self.scheduler.add_job(
             self.catch_up, "interval", seconds=max(1.0, self.sweep.total_seconds())
         )
+        if self.housekeeping is not None:  # e.g. pruning old state rows, daily and at start
+            self.scheduler.add_job(self._housekeep, "interval", hours=24, id="housekeeping")
         self.sync_plans()
         self.scheduler.start()
+        if self.housekeeping is not None:
+            await self._housekeep()
         await self.catch_up()
+
+    async def _housekeep(self) -> None:
+        try:
+            await asyncio.to_thread(self.housekeeping)
+        except Exception:  # never stops digests; tried again the next day
+            log.exception("state housekeeping failed")
 
     def shutdown(self) -> None:
         """Stop the jobs (a digest being posted finishes or stays pending in the ledger)."""

@@ -166,8 +166,32 @@ def copy_state(state_path: Path, dest: Path) -> None:
         source.close()
 
 
-def create_backup(store: PaperStore, state_path: Path, dest: Path, *, model: str) -> BackupManifest:
-    """Write one ``.tar.gz`` backup of ``store`` and the state database at ``state_path``.
+def snapshot_state(state: Path | str, dest: Path) -> bool:
+    """Write a consistent SQLite snapshot of the state database ``state`` (a SQLite file, or a
+    PostgreSQL URL) to ``dest``; False when a SQLite state file does not exist yet."""
+    if isinstance(state, Path):
+        if not state.is_file():
+            return False
+        copy_state(state, dest)
+        return True
+    from bot.store.copy import snapshot_to_file
+    from bot.store.db import StateDB
+
+    db = StateDB(state)
+    try:
+        snapshot_to_file(db, dest)
+    except Exception as exc:  # psycopg / SQLAlchemy errors: the server is down or refuses
+        raise BackupError(f"cannot read {db.describe()}: {exc}") from exc
+    finally:
+        db.close()
+    return True
+
+
+def create_backup(
+    store: PaperStore, state: Path | str, dest: Path, *, model: str
+) -> BackupManifest:
+    """Write one ``.tar.gz`` backup of ``store`` and the state database ``state`` (the SQLite
+    file, or a PostgreSQL URL: its rows are archived as a SQLite snapshot either way).
 
     ``model`` is the embedding model name the vectors were made with (see
     :func:`embedding_model_name`). The archive is written to a temporary file next to ``dest``
@@ -179,9 +203,7 @@ def create_backup(store: PaperStore, state_path: Path, dest: Path, *, model: str
     with tempfile.TemporaryDirectory(prefix=".paperboy-backup-", dir=dest.parent) as tmp:
         folder = Path(tmp)
         papers, dim, revision = _dump_papers(store, folder)
-        has_state = state_path.is_file()
-        if has_state:
-            copy_state(state_path, folder / STATE)
+        has_state = snapshot_state(state, folder / STATE)
         members = [PAPERS, VECTORS] + ([STATE] if has_state else [])
         manifest = BackupManifest(
             format_version=FORMAT_VERSION,

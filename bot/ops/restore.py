@@ -33,8 +33,19 @@ from bot.ops.backup import (
 from retrieval.store import PaperStore
 
 
-def state_has_data(state_path: Path) -> bool:
-    """True when the state database exists and any of its tables holds a row."""
+def state_has_data(state: Path | str) -> bool:
+    """True when the state database (a SQLite file or a PostgreSQL URL) exists and any of its
+    tables holds a row."""
+    if not isinstance(state, Path):
+        from bot.store.copy import has_data
+        from bot.store.db import StateDB
+
+        db = StateDB(state)
+        try:
+            return has_data(db)
+        finally:
+            db.close()
+    state_path = state
     if not state_path.is_file():
         return False
     conn = sqlite3.connect(state_path, timeout=30)
@@ -79,16 +90,21 @@ def _write_papers(
     return len(extra)
 
 
-def _write_state(snapshot: Path, state_path: Path) -> None:
-    """Replace the state database's content with ``snapshot`` through SQLite's backup API: one
-    write transaction, so processes that have it open see the old or the new state, never a mix."""
-    from bot.store.db import connect
-
+def _write_state(snapshot: Path, state: Path | str) -> None:
+    """Replace the state database's content with ``snapshot`` in one write transaction, so
+    processes that have it open see the old or the new state, never a mix: SQLite's backup API
+    for a SQLite file, a row copy for PostgreSQL."""
+    if not isinstance(state, Path):
+        _write_server_state(snapshot, state)
+        return
+    state_path = state
     existed = state_path.exists()
     source = sqlite3.connect(f"{snapshot.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        target = connect(state_path)
+        state_path.parent.mkdir(parents=True, exist_ok=True)
+        target = sqlite3.connect(state_path, timeout=30)
         try:
+            target.execute("PRAGMA busy_timeout=30000")
             source.backup(target)
         finally:
             target.close()
@@ -99,6 +115,20 @@ def _write_state(snapshot: Path, state_path: Path) -> None:
         raise BackupError(f"cannot write the state database {state_path}: {exc}") from exc
     finally:
         source.close()
+
+
+def _write_server_state(snapshot: Path, url: str) -> None:
+    from bot.store.copy import copy_tables
+    from bot.store.db import StateDB, sqlite_url
+
+    source, target = StateDB(sqlite_url(snapshot)), StateDB(url)
+    try:
+        copy_tables(source, target, replace=True)
+    except Exception as exc:  # psycopg / SQLAlchemy errors
+        raise BackupError(f"cannot write {target.describe()}: {exc}") from exc
+    finally:
+        source.close()
+        target.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +168,7 @@ def load_backup(src: Path) -> Iterator[LoadedBackup]:
 
 
 def check_target(
-    backup: LoadedBackup, store: PaperStore, state_path: Path, *, force: bool = False
+    backup: LoadedBackup, store: PaperStore, state: Path | str, *, force: bool = False
 ) -> None:
     """Refuse (:class:`RestoreRefused`) a store that holds papers or a state database that holds
     rows, unless ``force``."""
@@ -150,23 +180,24 @@ def check_target(
             f"collection {store.collection_name!r} already holds {held} papers; "
             "restore into an empty store, or pass --force to replace them"
         )
-    if backup.state_file and state_has_data(state_path):
+    if backup.state_file and state_has_data(state):
+        where = state if isinstance(state, Path) else "(PostgreSQL)"
         raise RestoreRefused(
-            f"the state database {state_path} already holds data; pass --force to replace it"
+            f"the state database {where} already holds data; pass --force to replace it"
         )
 
 
 def restore_loaded(
     backup: LoadedBackup,
     store: PaperStore,
-    state_path: Path,
+    state: Path | str,
     *,
     model: str,
     force: bool = False,
     progress: Progress | None = None,
 ) -> RestoreReport:
     """Write a loaded backup into ``store`` (records with their stored vectors, nothing is
-    re-embedded) and ``state_path``.
+    re-embedded) and the state database ``state`` (SQLite file or PostgreSQL URL).
 
     Checked before anything is written: the embedding model (must equal ``model``) and the
     target: a store holding papers or a state database holding rows is refused unless ``force``
@@ -176,24 +207,24 @@ def restore_loaded(
     """
     manifest = backup.manifest
     check_model(manifest, model)
-    check_target(backup, store, state_path, force=force)
+    check_target(backup, store, state, force=force)
     removed = _write_papers(store, backup.records, backup.vectors, progress)
     revision = store.bump_revision()
     _verify(store, backup.records)
     if backup.state_file:
-        _write_state(backup.state_file, state_path)
+        _write_state(backup.state_file, state)
     return RestoreReport(manifest, removed, revision)
 
 
 def restore_backup(
     src: Path,
     store: PaperStore,
-    state_path: Path,
+    state: Path | str,
     *,
     model: str,
     force: bool = False,
 ) -> BackupManifest:
-    """Restore the backup at ``src`` into ``store`` and the state database at ``state_path``.
+    """Restore the backup at ``src`` into ``store`` and the state database ``state``.
 
     Validates the archive (:class:`InvalidBackup` for a missing, foreign, corrupt or newer-format
     file), then writes as :func:`restore_loaded` describes (:class:`RestoreRefused` for a
@@ -201,7 +232,7 @@ def restore_backup(
     """
     check_model(read_manifest(Path(src)), model)  # before unpacking a large file
     with load_backup(src) as backup:
-        return restore_loaded(backup, store, state_path, model=model, force=force).manifest
+        return restore_loaded(backup, store, state, model=model, force=force).manifest
 
 
 def _check_state_file(path: Path) -> None:

@@ -11,15 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from aiohttp import web
 
 from bot.ops.metrics import Metrics
+from bot.store.db import StateDB
 
 log = logging.getLogger(__name__)
 
@@ -65,22 +64,18 @@ def waiting_check(detail: str) -> Check:
     return check
 
 
-def state_check(path: Path) -> Check:
-    """Ready while the SQLite state database opens and answers."""
-
-    def probe() -> None:
-        conn = sqlite3.connect(path, timeout=2)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        finally:
-            conn.close()
+def state_check(db: StateDB, timeout_s: float = 3.0) -> Check:
+    """Ready while the state database (SQLite file or PostgreSQL server) answers."""
+    where = db.describe()
 
     async def check() -> CheckResult:
         try:
-            await asyncio.to_thread(probe)
-        except sqlite3.Error as error:
-            return CheckResult(False, f"state database {path}: {error}")
-        return CheckResult(True, f"state database {path} answers")
+            await asyncio.wait_for(asyncio.to_thread(db.ping), timeout_s)
+        except TimeoutError:
+            return CheckResult(False, f"{where}: no answer within {timeout_s:.0f} s")
+        except Exception as error:  # sqlite3 / psycopg errors, wrapped by SQLAlchemy
+            return CheckResult(False, f"{where}: {type(error).__name__}: {str(error)[:200]}")
+        return CheckResult(True, f"{where} answers")
 
     return check
 

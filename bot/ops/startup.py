@@ -72,7 +72,7 @@ async def open_services(
             services = await asyncio.to_thread(build_services, settings, embedder, None, metrics)
     if ops is not None:
         ops.set_check("store", store_check(services.index.store, where))
-        ops.set_check("state", state_check(settings.state_path))
+        ops.set_check("state", state_check(services.state.db))
     log.info("paper store open: %s, %d papers", where, services.index.count())
     return services
 

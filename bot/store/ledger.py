@@ -27,19 +27,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.store.db import StateTable
+from bot.store.db import StateDB, StateTable
 
 log = logging.getLogger(__name__)
 
-LEDGER_SCHEMA = """
-CREATE TABLE IF NOT EXISTS digest_ledger (
-    platform TEXT NOT NULL, channel_id TEXT NOT NULL, day TEXT NOT NULL,
-    plan TEXT NOT NULL DEFAULT '', status TEXT NOT NULL, paper_ids TEXT NOT NULL DEFAULT '[]',
-    message_id TEXT, attempts INTEGER NOT NULL DEFAULT 1, owner TEXT NOT NULL DEFAULT '',
-    note TEXT NOT NULL DEFAULT '', created_at REAL NOT NULL, updated_at REAL NOT NULL,
-    PRIMARY KEY (platform, channel_id, day)
-);
-"""
+COLUMNS = (
+    "platform, channel_id, day, plan, status, paper_ids, message_id, attempts, owner, note,"
+    " created_at, updated_at"
+)
 RECEIVED = ("pending", "sent", "unknown")
 
 
@@ -65,21 +60,23 @@ class LedgerEntry:
 class DigestLedger(StateTable):
     """Durable exactly-once bookkeeping for digests (see the module docstring)."""
 
-    SCHEMA = LEDGER_SCHEMA
-
     def __init__(
         self,
-        path: Path,
+        db: StateDB | Path | str,
         *,
         pending_timeout_s: float = 600,
         max_attempts: int = 3,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(path)
+        super().__init__(db)
         self.pending_timeout_s = pending_timeout_s
         self.max_attempts = max_attempts
         self._clock = clock
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+    @staticmethod
+    def _key(platform: str, channel_id: str, day: date) -> dict[str, str]:
+        return {"p": platform, "c": channel_id, "d": day.isoformat()}
 
     def claim(
         self, platform: str, channel_id: str, day: date, plan: str, paper_ids: list[str]
@@ -89,39 +86,42 @@ class DigestLedger(StateTable):
         A ``failed`` row (the platform said no) can be claimed again until ``max_attempts``.
         """
         now, ids = self._clock(), json.dumps(list(paper_ids))
-        key = (platform, channel_id, day.isoformat())
-        inserted = self._run(
-            "INSERT OR IGNORE INTO digest_ledger (platform, channel_id, day, plan, status,"
-            " paper_ids, owner, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
-            (*key, plan, ids, self._owner, now, now),
-        )
+        key = self._key(platform, channel_id, day)
+        inserted = self.db.execute(
+            "INSERT INTO digest_ledger (platform, channel_id, day, plan, status, paper_ids, owner,"
+            " created_at, updated_at) VALUES (:p, :c, :d, :plan, 'pending', :ids, :owner, :now,"
+            " :now) ON CONFLICT (platform, channel_id, day) DO NOTHING",
+            **key, plan=plan, ids=ids, owner=self._owner, now=now,
+        )  # fmt: skip
         if inserted:
             return True
         return bool(
-            self._run(
-                "UPDATE digest_ledger SET status='pending', paper_ids=?, owner=?, updated_at=?,"
-                " attempts=attempts+1 WHERE platform=? AND channel_id=? AND day=?"
-                " AND status='failed' AND attempts < ?",
-                (ids, self._owner, now, *key, self.max_attempts),
-            )
+            self.db.execute(
+                "UPDATE digest_ledger SET status = 'pending', paper_ids = :ids, owner = :owner,"
+                " updated_at = :now, attempts = attempts + 1 WHERE platform = :p"
+                " AND channel_id = :c AND day = :d AND status = 'failed' AND attempts < :most",
+                **key,
+                ids=ids,
+                owner=self._owner,
+                now=now,
+                most=self.max_attempts,
+            )  # fmt: skip
         )
 
-    def _set(
-        self, platform: str, channel_id: str, day: date, assignments: str, args: tuple
-    ) -> None:
-        self._run(
-            f"UPDATE digest_ledger SET {assignments}, updated_at=? "
-            "WHERE platform=? AND channel_id=? AND day=?",
-            (*args, self._clock(), platform, channel_id, day.isoformat()),
-        )
+    def _set(self, platform: str, channel_id: str, day: date, assignments: str, **values) -> None:
+        self.db.execute(
+            f"UPDATE digest_ledger SET {assignments}, updated_at = :now"
+            " WHERE platform = :p AND channel_id = :c AND day = :d",
+            **self._key(platform, channel_id, day), now=self._clock(), **values,
+        )  # fmt: skip
 
     def mark_sent(self, platform: str, channel_id: str, day: date, message_id: str) -> None:
         """The platform confirmed the post."""
-        self._set(platform, channel_id, day, "status='sent', message_id=?", (message_id,))
+        self._set(platform, channel_id, day, "status = 'sent', message_id = :mid", mid=message_id)
 
     def mark_failed(self, platform: str, channel_id: str, day: date, error: str) -> None:
         """The platform reported that the post failed; a later run may retry."""
-        self._set(platform, channel_id, day, "status='failed', note=?", (error[:500],))
+        self._set(platform, channel_id, day, "status = 'failed', note = :note", note=error[:500])
 
     def record(
         self, platform: str, channel_id: str, day: date, plan: str, status: str, note: str = ""
@@ -129,11 +129,17 @@ class DigestLedger(StateTable):
         """Record a day with nothing posted (``quiet`` or ``skipped``); False if a row exists."""
         now = self._clock()
         return bool(
-            self._run(
-                "INSERT OR IGNORE INTO digest_ledger (platform, channel_id, day, plan, status,"
-                " owner, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (platform, channel_id, day.isoformat(), plan, status, self._owner, note, now, now),
-            )
+            self.db.execute(
+                "INSERT INTO digest_ledger (platform, channel_id, day, plan, status, owner, note,"
+                " created_at, updated_at) VALUES (:p, :c, :d, :plan, :status, :owner, :note,"
+                " :now, :now) ON CONFLICT (platform, channel_id, day) DO NOTHING",
+                **self._key(platform, channel_id, day),
+                plan=plan,
+                status=status,
+                owner=self._owner,
+                note=note,
+                now=now,
+            )  # fmt: skip
         )
 
     def entry(self, platform: str, channel_id: str, day: date) -> LedgerEntry | None:
@@ -151,12 +157,14 @@ class DigestLedger(StateTable):
         """Rows, newest day first, optionally for one platform / channel / day / status."""
         iso = day.isoformat() if day else None
         columns = ("platform", "channel_id", "day", "status")
-        pairs = zip(columns, (platform, channel_id, iso, status), strict=True)
-        where = [(c, v) for c, v in pairs if v]
-        clause = " AND ".join(f"{c}=?" for c, _ in where) or "1"
-        rows = self._rows(
-            f"SELECT * FROM digest_ledger WHERE {clause} ORDER BY day DESC, platform, channel_id",
-            tuple(v for _, v in where),
+        given = {
+            c: v for c, v in zip(columns, (platform, channel_id, iso, status), strict=True) if v
+        }
+        clause = " AND ".join(f"{c} = :{c}" for c in given) or "1 = 1"
+        rows = self.db.rows(
+            f"SELECT {COLUMNS} FROM digest_ledger WHERE {clause}"
+            " ORDER BY day DESC, platform, channel_id",
+            **given,
         )
         return [
             LedgerEntry(
@@ -169,12 +177,12 @@ class DigestLedger(StateTable):
         self, platform: str, channel_id: str, exclude_day: date | None = None
     ) -> set[str]:
         """Papers the channel received or may have received (pending / sent / unknown rows)."""
-        skip = exclude_day.isoformat() if exclude_day else ""
-        rows = self._rows(
-            "SELECT paper_ids FROM digest_ledger WHERE platform=? AND channel_id=? AND day<>?"
-            f" AND status IN ({','.join('?' * len(RECEIVED))})",
-            (platform, channel_id, skip, *RECEIVED),
-        )
+        received = ", ".join(f"'{status}'" for status in RECEIVED)
+        rows = self.db.rows(
+            "SELECT paper_ids FROM digest_ledger WHERE platform = :p AND channel_id = :c"
+            f" AND day <> :skip AND status IN ({received})",
+            p=platform, c=channel_id, skip=exclude_day.isoformat() if exclude_day else "",
+        )  # fmt: skip
         return {paper_id for (ids,) in rows for paper_id in json.loads(ids)}
 
     def reconcile(self) -> list[LedgerEntry]:
@@ -187,9 +195,10 @@ class DigestLedger(StateTable):
                 "have been posted; marking it unknown, not re-sending (at-most-once)",
                 e.platform, e.channel_id, e.day, e.owner,
             )  # fmt: skip
-            self._run(
-                "UPDATE digest_ledger SET status='unknown', note='crashed between send and record',"
-                " updated_at=? WHERE platform=? AND channel_id=? AND day=? AND status='pending'",
-                (self._clock(), e.platform, e.channel_id, e.day.isoformat()),
-            )
+            self.db.execute(
+                "UPDATE digest_ledger SET status = 'unknown',"
+                " note = 'crashed between send and record', updated_at = :now"
+                " WHERE platform = :p AND channel_id = :c AND day = :d AND status = 'pending'",
+                **self._key(e.platform, e.channel_id, e.day), now=self._clock(),
+            )  # fmt: skip
         return stale

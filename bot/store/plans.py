@@ -9,40 +9,35 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.settings import ChannelPlan
-from bot.store.db import StateTable
+from bot.store.db import StateDB, StateTable
 
 
 class ChannelPlans(StateTable):
     """Chat-made plan overrides by (platform, channel)."""
 
-    SCHEMA = """
-    CREATE TABLE IF NOT EXISTS digest_plans (
-        platform TEXT NOT NULL, channel_id TEXT NOT NULL, plan TEXT, updated_at REAL NOT NULL,
-        PRIMARY KEY (platform, channel_id)
-    );
-    """
-
-    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
-        super().__init__(path)
+    def __init__(self, db: StateDB | Path | str, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(db)
         self._clock = clock
+
+    def _put(self, platform: str, channel_id: str, plan: str | None) -> None:
+        self.db.execute(
+            "INSERT INTO digest_plans (platform, channel_id, plan, updated_at)"
+            " VALUES (:p, :c, :plan, :now) ON CONFLICT (platform, channel_id)"
+            " DO UPDATE SET plan = excluded.plan, updated_at = excluded.updated_at",
+            p=platform, c=channel_id, plan=plan, now=self._clock(),
+        )  # fmt: skip
 
     def save(self, plan: ChannelPlan) -> None:
         """Create or replace the chat-made plan of ``plan.platform``/``plan.channel_id``."""
-        self._run(
-            "INSERT OR REPLACE INTO digest_plans VALUES (?, ?, ?, ?)",
-            (plan.platform, plan.channel_id, plan.model_dump_json(), self._clock()),
-        )
+        self._put(plan.platform, plan.channel_id, plan.model_dump_json())
 
     def remove(self, platform: str, channel_id: str) -> None:
         """Switch a channel's digest off (overrides a plan from the config file too)."""
-        self._run(
-            "INSERT OR REPLACE INTO digest_plans VALUES (?, ?, NULL, ?)",
-            (platform, channel_id, self._clock()),
-        )
+        self._put(platform, channel_id, None)
 
     def overrides(self) -> dict[tuple[str, str], ChannelPlan | None]:
         """Chat-made plans by (platform, channel_id); ``None`` means unsubscribed."""
-        rows = self._rows("SELECT platform, channel_id, plan FROM digest_plans")
+        rows = self.db.rows("SELECT platform, channel_id, plan FROM digest_plans")
         return {
             (p, c): ChannelPlan.model_validate_json(plan) if plan else None for p, c, plan in rows
         }

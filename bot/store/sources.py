@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store.db import StateTable
+from bot.store.db import StateDB, StateTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,29 +29,31 @@ class SourceStatus:
 class SourceHealth(StateTable):
     """Records and reads :class:`SourceStatus` rows."""
 
-    SCHEMA = """
-    CREATE TABLE IF NOT EXISTS source_status (
-        source TEXT PRIMARY KEY, last_ok REAL, last_error TEXT, last_error_at REAL
-    );
-    """
-
-    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
-        super().__init__(path)
+    def __init__(self, db: StateDB | Path | str, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(db)
         self._clock = clock
 
     def record(self, source: str, error: str | None = None) -> None:
         """Note a successful refresh of ``source`` (``error`` None) or a failed one."""
         now = self._clock()
-        self._run("INSERT OR IGNORE INTO source_status (source) VALUES (?)", (source,))
+        self.db.execute(
+            "INSERT INTO source_status (source) VALUES (:s) ON CONFLICT (source) DO NOTHING",
+            s=source,
+        )
         if error is None:
-            self._run("UPDATE source_status SET last_ok=? WHERE source=?", (now, source))
+            self.db.execute("UPDATE source_status SET last_ok = :now WHERE source = :s",
+                            now=now, s=source)  # fmt: skip
         else:
-            self._run(
-                "UPDATE source_status SET last_error=?, last_error_at=? WHERE source=?",
-                (error[:500], now, source),
-            )
+            self.db.execute(
+                "UPDATE source_status SET last_error = :e, last_error_at = :now WHERE source = :s",
+                e=error[:500], now=now, s=source,
+            )  # fmt: skip
 
     def status(self, source: str) -> SourceStatus | None:
         """The recorded health of ``source``, if it was ever refreshed."""
-        rows = self._rows("SELECT * FROM source_status WHERE source=?", (source,))
+        rows = self.db.rows(
+            "SELECT source, last_ok, last_error, last_error_at FROM source_status"
+            " WHERE source = :s",
+            s=source,
+        )
         return SourceStatus(*rows[0]) if rows else None

@@ -1,78 +1,28 @@
-"""Durable bot state in one SQLite database: seen events, paging tokens, answers, feedback.
+"""Durable bot state: seen events, paging tokens, answers, feedback.
 
-Several adapter processes on one host share this file, so every write is a single statement
-or a short transaction and uniqueness is enforced by the database (``INSERT OR IGNORE``), not
-by process memory. The digest ledger (:mod:`bot.store.ledger`), chat-made plans
-(:mod:`bot.store.plans`), source health (:mod:`bot.store.sources`) and the scheduler lease
-(:mod:`bot.store.lease`) live in the same database file.
+Several adapter processes share this database (one SQLite file on a host, or PostgreSQL across
+hosts), so every write is a single statement and uniqueness is enforced by the database
+(``ON CONFLICT``), not by process memory. The digest ledger (:mod:`bot.store.ledger`), chat-made
+plans (:mod:`bot.store.plans`), source health (:mod:`bot.store.sources`) and the scheduler lease
+(:mod:`bot.store.lease`) live in the same database.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from bot.store.db import connect
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS seen_events (
-    event_key TEXT PRIMARY KEY,
-    seen_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS paging (
-    token TEXT PRIMARY KEY,
-    payload TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS answers (
-    platform TEXT NOT NULL,
-    channel_id TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    paper_ids TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    PRIMARY KEY (platform, channel_id, message_id)
-);
-CREATE TABLE IF NOT EXISTS feedback (
-    platform TEXT NOT NULL,
-    channel_id TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    value INTEGER NOT NULL,
-    paper_ids TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    PRIMARY KEY (platform, channel_id, message_id, user_id)
-);
-"""
+from bot.store.db import StateDB, StateTable
 
 
-class BotState:
+class BotState(StateTable):
     """Seen events, paging tokens, answer -> paper ids, and 👍/👎 feedback."""
 
-    def __init__(self, path: Path, event_ttl_s: float = 24 * 3600) -> None:
-        self.path = path
-        self._conn = connect(path)
-        self._conn.executescript(SCHEMA)
+    def __init__(self, db: StateDB | Path | str, event_ttl_s: float = 24 * 3600) -> None:
+        super().__init__(db)
         self._event_ttl_s = event_ttl_s
-
-    def close(self) -> None:
-        """Close the database connection."""
-        self._conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """An immediate (write-locked) transaction."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
 
     def claim_event(self, event_key: str) -> bool:
         """Return True the first time ``event_key`` is seen by any process, False after.
@@ -80,45 +30,57 @@ class BotState:
         Used to answer each platform event once despite retries and parallel adapters.
         """
         now = time.time()
-        cur = self._conn.execute(
-            "INSERT OR IGNORE INTO seen_events (event_key, seen_at) VALUES (?, ?)", (event_key, now)
+        claimed = self.db.execute(
+            "INSERT INTO seen_events (event_key, seen_at) VALUES (:key, :now)"
+            " ON CONFLICT (event_key) DO NOTHING",
+            key=event_key,
+            now=now,
         )
-        if cur.rowcount and int(now) % 97 == 0:
-            self._conn.execute(
-                "DELETE FROM seen_events WHERE seen_at < ?", (now - self._event_ttl_s,)
-            )
-        return cur.rowcount == 1
+        if claimed and int(now) % 97 == 0:
+            self.db.execute("DELETE FROM seen_events WHERE seen_at < :t", t=now - self._event_ttl_s)
+        return claimed == 1
 
     def save_page(self, payload: dict) -> str:
         """Store a follow-up query (for "More results") and return a short token for buttons."""
         token = secrets.token_hex(6)
-        self._conn.execute(
-            "INSERT INTO paging (token, payload, created_at) VALUES (?, ?, ?)",
-            (token, json.dumps(payload), time.time()),
+        self.db.execute(
+            "INSERT INTO paging (token, payload, created_at) VALUES (:token, :payload, :now)",
+            token=token,
+            payload=json.dumps(payload),
+            now=time.time(),
         )
         return token
 
     def load_page(self, token: str) -> dict | None:
         """The payload saved under ``token``, or None if unknown."""
-        row = self._conn.execute("SELECT payload FROM paging WHERE token = ?", (token,)).fetchone()
-        return json.loads(row[0]) if row else None
+        rows = self.db.rows("SELECT payload FROM paging WHERE token = :token", token=token)
+        return json.loads(rows[0][0]) if rows else None
 
     def record_answer(
         self, platform: str, channel_id: str, message_id: str, paper_ids: list[str]
     ) -> None:
         """Remember which papers a posted message showed, so reactions can be tied to them."""
-        self._conn.execute(
-            "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
-            (platform, channel_id, message_id, json.dumps(paper_ids), time.time()),
+        self.db.execute(
+            "INSERT INTO answers (platform, channel_id, message_id, paper_ids, created_at)"
+            " VALUES (:p, :c, :m, :ids, :now) ON CONFLICT (platform, channel_id, message_id)"
+            " DO UPDATE SET paper_ids = excluded.paper_ids, created_at = excluded.created_at",
+            p=platform,
+            c=channel_id,
+            m=message_id,
+            ids=json.dumps(paper_ids),
+            now=time.time(),
         )
 
     def answer_papers(self, platform: str, channel_id: str, message_id: str) -> list[str] | None:
         """Paper ids shown by a message the bot posted, or None if it is not one of ours."""
-        row = self._conn.execute(
-            "SELECT paper_ids FROM answers WHERE platform=? AND channel_id=? AND message_id=?",
-            (platform, channel_id, message_id),
-        ).fetchone()
-        return json.loads(row[0]) if row else None
+        rows = self.db.rows(
+            "SELECT paper_ids FROM answers WHERE platform = :p AND channel_id = :c"
+            " AND message_id = :m",
+            p=platform,
+            c=channel_id,
+            m=message_id,
+        )
+        return json.loads(rows[0][0]) if rows else None
 
     def record_feedback(
         self,
@@ -137,16 +99,37 @@ class BotState:
         ids = paper_ids or self.answer_papers(platform, channel_id, message_id)
         if not ids:
             return None
-        self._conn.execute(
-            "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (platform, channel_id, message_id, user_id, value, json.dumps(ids), time.time()),
+        self.db.execute(
+            "INSERT INTO feedback (platform, channel_id, message_id, user_id, value, paper_ids,"
+            " created_at) VALUES (:p, :c, :m, :u, :v, :ids, :now)"
+            " ON CONFLICT (platform, channel_id, message_id, user_id) DO UPDATE SET"
+            " value = excluded.value, paper_ids = excluded.paper_ids,"
+            " created_at = excluded.created_at",
+            p=platform,
+            c=channel_id,
+            m=message_id,
+            u=user_id,
+            v=value,
+            ids=json.dumps(ids),
+            now=time.time(),
         )
         return ids
+
+    def prune(self, older_than_s: float) -> dict[str, int]:
+        """Delete seen events, paging tokens, answers and feedback older than ``older_than_s``
+        seconds (the retention setting); returns the rows deleted per table."""
+        cutoff = time.time() - older_than_s
+        columns = {"seen_events": "seen_at", "paging": "created_at", "answers": "created_at",
+                   "feedback": "created_at"}  # fmt: skip
+        return {
+            table: self.db.execute(f"DELETE FROM {table} WHERE {column} < :t", t=cutoff)
+            for table, column in columns.items()
+        }
 
     def feedback_totals(self) -> dict[str, int]:
         """Net feedback per paper id over every recorded vote."""
         totals: dict[str, int] = {}
-        for value, ids in self._conn.execute("SELECT value, paper_ids FROM feedback"):
+        for value, ids in self.db.rows("SELECT value, paper_ids FROM feedback"):
             for paper_id in json.loads(ids):
                 totals[paper_id] = totals.get(paper_id, 0) + value
         return totals
