@@ -91,18 +91,27 @@ def postgres():
 
 
 @pytest.fixture
-def pg_url(postgres) -> str:
-    """The URL of a fresh, empty PostgreSQL database for one test."""
+def new_pg_database(postgres):
+    """Make fresh, empty PostgreSQL databases: each call returns a new one's URL."""
     import uuid
 
     from sqlalchemy import create_engine, text
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return postgres.url.rsplit("/", 1)[0] + f"/{name}"
+    def make() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(postgres.url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return postgres.url.rsplit("/", 1)[0] + f"/{name}"
+
+    return make
+
+
+@pytest.fixture
+def pg_url(new_pg_database) -> str:
+    """The URL of a fresh, empty PostgreSQL database for one test."""
+    return new_pg_database()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -73,6 +73,8 @@ def migrate_state_command(
     force: Annotated[bool, typer.Option(help="replace rows the target already holds")] = False,
 ) -> None:
     """Copy the SQLite state (events, paging, feedback, ledger, plans, leases) into PostgreSQL."""
+    from sqlalchemy.engine import make_url
+
     from bot.store.copy import copy_tables, has_data
     from bot.store.db import StateDB
 
@@ -81,22 +83,26 @@ def migrate_state_command(
     if not source_path.is_file():
         raise fail(f"No SQLite state database at {source_path}: nothing to migrate", 2)
     try:
-        target = StateDB(to)
-    except Exception as exc:  # a malformed URL
-        raise fail(f"Not a database URL: {type(exc).__name__}", 2) from exc
-    source = StateDB(source_path)
-    where = target.describe()
+        url = make_url(to)
+    except Exception as exc:  # a malformed URL (never echoed: it may hold a password)
+        raise fail(f"Not a database URL ({type(exc).__name__})", 2) from exc
+    where = f"the PostgreSQL database {url.render_as_string(hide_password=True)}"
+    source = StateDB.open(source_path)
+    target = None
     try:
+        target = StateDB(to)
         if has_data(target) and not force:
             raise fail(f"{where} already holds data; pass --force to replace it", 2)
         counts = copy_tables(source, target, replace=True)
     except typer.Exit:
         raise
     except Exception as exc:  # the server is down, refuses the login, ...
-        raise fail(f"Migration to {where} failed: {type(exc).__name__}: {exc}", 1) from exc
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
+        raise fail(f"Migration to {where} failed: {type(exc).__name__}: {reason}", 1) from exc
     finally:
         source.close()
-        target.close()
+        if target is not None:
+            target.close()
     rows = ", ".join(f"{table} {n}" for table, n in counts.items())
     out.print(f"copied the state of {escape(str(source_path))} into {escape(where)}: {rows}")
     out.print("Point every Paperboy process at it with PAPERBOY_STATE_URL=<the same URL>.")
