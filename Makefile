@@ -7,14 +7,15 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test lint bench bench-quality clean
+.PHONY: setup demo test lint bench bench-quality clean constraints postgres
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# CPU build of torch first, so nothing pulls the CUDA wheels
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev]"
+	# every other package at the version the tests ran with
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -22,7 +23,11 @@ setup: $(STAMP)
 demo: $(STAMP)  ## answer the example question offline (first run embeds the bundled corpus)
 	$(BIN)/paperboy ask "fast FFT-based attention papers"
 
-test: $(STAMP)  ## the whole test suite
+postgres:  ## PostgreSQL's server binaries for the state tests (Debian's package, if missing)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+test: $(STAMP) postgres  ## the whole test suite (a real PostgreSQL server is started by the tests)
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -36,3 +41,7 @@ bench-quality: $(STAMP)  ## dense vs BM25 vs hybrid on the judged sets
 
 clean:
 	rm -rf .paperboy .pytest_cache
+
+constraints: $(STAMP)  ## re-pin constraints.txt to what the venv holds (after changing pyproject.toml)
+	{ sed -n '1,3p' constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^paperboy' \
+	  | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; } > constraints.txt.new && mv constraints.txt.new constraints.txt
