@@ -6,6 +6,7 @@ Command modules import from here, never from :mod:`bot.cli.main`, so there is no
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,19 @@ if TYPE_CHECKING:
 
 out = Console()
 err = Console(stderr=True)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+NOISY_LOGGERS = ("bm25s", "chromadb", "httpx", "sentence_transformers", "apscheduler")
+
+
+def configure_logging(level: str) -> None:
+    """Log at ``level`` (the ``log_level`` setting) from now on, replacing the CLI's default
+    (warnings only); chatty libraries stay at warnings."""
+    wanted = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    if logging.getLogger().level == logging.DEBUG:  # `paperboy --verbose` wins
+        wanted = logging.DEBUG
+    logging.basicConfig(level=wanted, format=LOG_FORMAT, force=True)
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(max(wanted, logging.WARNING))
 
 
 def fail(message: str, code: int) -> typer.Exit:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import load_settings
+from bot.cli.common import configure_logging, load_settings
 from bot.cli.health import ops_port_option
 from bot.settings import Settings
 
@@ -43,7 +43,7 @@ def discord_command(
             "Discord needs PAPERBOY_DISCORD__TOKEN (the bot token); see docs/discord.md.", err=True
         )
         raise typer.Exit(2)
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(serve_discord(settings, scheduler=not no_scheduler, ops_port=ops_port))
 

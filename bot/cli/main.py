@@ -17,9 +17,8 @@ import typer
 
 from bot.cli import ask, backup, digest, discord, health, ingest, migrate, reindex, scheduler, slack
 from bot.cli import status as status_cli
+from bot.cli.common import LOG_FORMAT, NOISY_LOGGERS
 from bot.settings import CONFIG_ENV
-
-NOISY_LOGGERS = ("bm25s", "chromadb", "httpx", "sentence_transformers")
 
 app = typer.Typer(help="Paperboy: research papers where your team talks.", no_args_is_help=True)
 
@@ -36,7 +35,7 @@ def main(
         os.environ[CONFIG_ENV] = str(config)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
     )
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)

@@ -53,6 +53,7 @@ def _open_index(settings: Any) -> Any:
             collection=settings.store.collection,
             chroma_host=settings.store.chroma_host,
             chroma_port=settings.store.chroma_port,
+            chroma_ssl=settings.store.chroma_ssl,
         )
     except Exception as exc:  # chromadb raises many types when a server is down
         raise fail(f"Cannot open the paper store: {escape(str(exc))}", 1) from exc

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from bot.chat.reply import Reply
-from bot.cli.common import load_settings
+from bot.cli.common import configure_logging, load_settings
 from bot.cli.health import ops_port_option
 from bot.digest.plans import describe_days
 from bot.settings import Settings
@@ -47,10 +47,7 @@ def scheduler_command(
     """Run the digest scheduler (paper source refresh + channel digests) until stopped."""
 
     settings = load_settings()
-    root = logging.getLogger()
-    wanted = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
-    root.setLevel(min(root.level or logging.WARNING, wanted))
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     port = settings.ops.scheduler_port if ops_port is None else ops_port
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_scheduler(settings, port))

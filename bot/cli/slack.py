@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from bot.cli.common import load_settings
+from bot.cli.common import configure_logging, load_settings
 from bot.cli.health import ops_port_option
 from bot.settings import Settings
 
@@ -49,7 +49,7 @@ def slack_command(
     if problem:
         typer.echo(problem, err=True)
         raise typer.Exit(2)
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(serve_slack(settings, scheduler=not no_scheduler, ops_port=ops_port))
 
