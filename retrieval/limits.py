@@ -22,6 +22,7 @@ counts             0..1,000,000,000 the record is skipped (upvotes, comments, st
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TypeGuard
 
 from retrieval.models import Paper
 from retrieval.text import shorten
@@ -36,7 +37,7 @@ MAX_ID = 200
 MAX_COUNT = 1_000_000_000
 
 
-def count_in_range(value: object) -> bool:
+def count_in_range(value: object) -> TypeGuard[int]:
     """Whether ``value`` is an int count a paper can hold (0..MAX_COUNT; bools are not)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
 

@@ -58,17 +58,24 @@ def bad_fields(meta: dict[str, Any]) -> list[str]:
     return bad
 
 
+def _count_to_store(value: int | None) -> int:
+    """A count as stored: ``-1`` when absent or out of range (the sources already skip such
+    records; this keeps any other caller from storing a value no reader can hold)."""
+    return value if count_in_range(value) else _NONE_INT
+
+
 def paper_metadata(paper: Paper) -> dict[str, Any]:
-    """Chroma metadata for a paper (Chroma forbids None, so absent numbers are -1)."""
+    """Chroma metadata for a paper (Chroma forbids None, so absent numbers are -1; so are
+    counts out of range)."""
     return {
         "title": paper.title,
         "url": paper.url,
         "authors": "; ".join(paper.authors),
         "published": day_to_yyyymmdd(paper.published),
         "list_date": day_to_yyyymmdd(paper.list_date),
-        "upvotes": _NONE_INT if paper.upvotes is None else paper.upvotes,
-        "comments": _NONE_INT if paper.comments is None else paper.comments,
-        "github_stars": _NONE_INT if paper.github_stars is None else paper.github_stars,
+        "upvotes": _count_to_store(paper.upvotes),
+        "comments": _count_to_store(paper.comments),
+        "github_stars": _count_to_store(paper.github_stars),
         "ai_summary": paper.ai_summary,
         "source": paper.source,
         "text_hash": paper.text_hash,
