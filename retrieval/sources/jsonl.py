@@ -7,7 +7,11 @@ Also understood, so the recorded dumps load as they are: ``arxiv_id`` / ``paper_
 ``id``), ``created`` / ``announce_date`` (for ``published``) and ``year`` (published on
 January 1st of that year). A ``comments`` value that is text rather than a number (the arXiv
 dumps use it for the author's comment) is ignored. Lines without an id get ``title_id(title)``.
-Problem locations are ``<path>:<line number>`` (1-based).
+
+A line is skipped and reported when it is not JSON (nesting too deep included), when a field has
+the wrong type (text fields must be text; only ``id`` may be a number), or when a count is outside
+``0..limits.MAX_COUNT``; a record over the size limits of :mod:`retrieval.limits` is shortened
+with a warning. Problem and warning locations are ``<path>:<line number>`` (1-based).
 """
 
 from __future__ import annotations
