@@ -101,7 +101,7 @@ def test_bad_jsonl_records_are_reported_with_file_line_and_the_rest_lands(cli, p
         (5, "authors"),
         (6, "title"),
         (7, "comments"),
-        (8, "'dup' appears again at line 9 with other text; kept line 9"),
+        (8, f"'dup' appears again at {source}:9 with other text; kept {source}:9"),
     ]:
         assert (
             f"skipped {source}:{line}: " in errors and why in errors.split(f"{source}:{line}: ")[1]

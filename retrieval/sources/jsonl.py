@@ -183,8 +183,8 @@ class _FileReader:
             self.outcome.problems.append(
                 ParseProblem(
                     f"{self.path}:{first_line}",
-                    f"id {result.id!r} appears again at line {line_no} with other text; "
-                    f"kept line {line_no} (the later one), skipped this one",
+                    f"id {result.id!r} appears again at {where} with other text; "
+                    f"kept {where} (the later line), skipped this one",
                 )
             )
         self._seen[result.id] = (line_no, len(self.outcome.papers), result.text_hash)
