@@ -7,6 +7,7 @@ The catalogue also caches vectors fetched for filtered (exact) scoring.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.records import yyyymmdd_to_day
+from retrieval.records import bad_fields, stored_count, yyyymmdd_to_day
 
+log = logging.getLogger(__name__)
 _NO_DAY = -1
 
 
@@ -43,7 +45,8 @@ class Catalogue:
     def from_records(
         cls, records: Iterable[tuple[str, dict[str, Any]]], revision: int
     ) -> Catalogue:
-        """Build from (id, chroma metadata) pairs."""
+        """Build from (id, chroma metadata) pairs. A stored value that cannot be read (a count
+        out of range, an impossible date) is read as absent, with a warning naming the paper."""
         ids: list[str] = []
         day: list[int] = []
         list_day: list[int] = []
@@ -55,7 +58,10 @@ class Catalogue:
             listed = _ordinal(meta.get("list_date"))
             day.append(published if published != _NO_DAY else listed)
             list_day.append(listed)
-            upvotes.append(int(meta.get("upvotes", -1)))
+            count = stored_count(meta.get("upvotes"))
+            upvotes.append(-1 if count is None else count)
+            if bad := bad_fields(meta):
+                log.warning("paper %s: stored %s unreadable, read as absent", pid, ", ".join(bad))
             authors.append(str(meta.get("authors", "")).lower())
         return cls(
             ids=ids,

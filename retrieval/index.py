@@ -195,18 +195,31 @@ class PaperIndex:
         """Add or update papers (see :func:`retrieval.ingest.ingest`), then refresh indexes.
 
         Checks the store first, so papers go to the collection in use, embedded with its model;
-        the first ingest into an empty collection stamps it with this embedder's spec."""
+        the first ingest into an empty collection stamps it with this embedder's spec. Raises
+        :class:`retrieval.ingest.IngestInterrupted` when the store fails part-way."""
         with self._lock:
             self.store.revision()  # follows a moved collection
             self._match_embedder()
             stamp = embedder_spec(self.embedder)
             if self.store.embedder_spec or self.store.count() > 0:
                 stamp = None
-            report = pipeline.ingest(self.store, self.embedder, papers, problems, progress)
+            try:
+                report = pipeline.ingest(self.store, self.embedder, papers, problems, progress)
+            except pipeline.IngestInterrupted as exc:
+                if stamp and exc.stored:  # what landed was embedded with this model
+                    self._stamp_quietly(stamp)
+                raise
             if stamp and report.added:
                 self.store.update_collection_metadata({EMBEDDER_KEY: stamp})
             self.refresh()
         return report
+
+    def _stamp_quietly(self, stamp: str) -> None:
+        """Stamp the embedder spec after a partial first ingest, if the store still answers."""
+        try:
+            self.store.update_collection_metadata({EMBEDDER_KEY: stamp})
+        except Exception as exc:
+            log.warning("could not stamp the embedder after a partial ingest: %s", exc)
 
     # ----- reading -------------------------------------------------------------------------
     def count(self) -> int:

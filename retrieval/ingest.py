@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 
@@ -10,8 +11,24 @@ from retrieval.models import IngestReport, Paper, ParseProblem
 from retrieval.records import paper_from_record, paper_metadata
 from retrieval.store import PaperStore
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 EMBED_BATCH = 256
+
+
+class IngestInterrupted(RuntimeError):
+    """The store failed part-way through an ingest (a Chroma server gone, a full disk).
+
+    ``stored`` of the ``total`` papers to embed were written before ``cause``; running the same
+    ingest again stores the rest (it is idempotent). ``metadata_pending`` counts papers whose
+    metadata update was not written."""
+
+    def __init__(self, stored: int, total: int, metadata_pending: int, cause: BaseException):
+        self.stored = stored
+        self.total = total
+        self.metadata_pending = metadata_pending
+        self.cause = cause
+        super().__init__(f"stored {stored} of {total} papers to embed, then: {cause}")
 
 
 def dedupe(papers: Iterable[Paper]) -> list[Paper]:
@@ -74,21 +91,35 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Store ``papers``: embed new or changed text in batches (reporting progress), update
-    changed metadata without re-embedding. Idempotent: a second run changes nothing."""
+    changed metadata without re-embedding. Idempotent: a second run changes nothing.
+
+    Raises :class:`IngestInterrupted` when the store fails part-way (what was written stays and
+    is announced to other processes if the store still answers)."""
     unique = dedupe(papers)
-    plan = plan_ingest(store, unique)
-    total = len(plan.embed)
+    try:
+        plan = plan_ingest(store, unique)
+    except Exception as exc:  # chromadb raises many types for a server gone or a full disk
+        raise IngestInterrupted(0, len(unique), 0, exc) from exc
+    total, stored, pending = len(plan.embed), 0, len(plan.metadata_only)
     if progress:
         progress(0, total)
-    for start in range(0, total, EMBED_BATCH):
-        batch = plan.embed[start : start + EMBED_BATCH]
-        store.upsert(batch, embedder.encode([p.text for p in batch]))
-        if progress:
-            progress(start + len(batch), total)
-    if plan.metadata_only:
-        store.update_metadata(plan.metadata_only)
-    if plan.embed or plan.metadata_only:
-        store.bump_revision()
+    try:
+        for start in range(0, total, EMBED_BATCH):
+            batch = plan.embed[start : start + EMBED_BATCH]
+            vectors = embedder.encode([p.text for p in batch])
+            store.upsert(batch, vectors)
+            stored += len(batch)
+            if progress:
+                progress(stored, total)
+        if plan.metadata_only:
+            store.update_metadata(plan.metadata_only)
+            pending = 0
+        if plan.embed or plan.metadata_only:
+            store.bump_revision()
+    except Exception as exc:
+        if stored:
+            _announce(store)
+        raise IngestInterrupted(stored, total, pending, exc) from exc
     return IngestReport(
         seen=len(unique),
         added=plan.added,
@@ -97,3 +128,12 @@ def ingest(
         unchanged=plan.unchanged,
         problems=tuple(problems),
     )
+
+
+def _announce(store: PaperStore) -> None:
+    """Bump the revision after a partial write, so other processes see what landed; a store
+    that no longer answers is left as it is (the next ingest bumps it)."""
+    try:
+        store.bump_revision()
+    except Exception as exc:
+        log.warning("could not announce the partial ingest: %s", exc)

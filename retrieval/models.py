@@ -159,15 +159,28 @@ class ParseProblem:
 
 @dataclass(slots=True)
 class ParseOutcome:
-    """Papers read from a source plus the records that were skipped."""
+    """Papers read from a source, the records that were skipped (``problems``) and the records
+    kept with a change the user should know of (``warnings``, e.g. an abstract cut to size)."""
 
     papers: list[Paper] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)
+    warnings: list[ParseProblem] = field(default_factory=list)
 
     def extend(self, other: ParseOutcome) -> None:
-        """Append another outcome's papers and problems."""
+        """Append another outcome's papers, problems and warnings."""
         self.papers.extend(other.papers)
         self.problems.extend(other.problems)
+        self.warnings.extend(other.warnings)
+
+    def add_clipped(self, paper: Paper, location: str) -> None:
+        """Append ``paper`` within the size limits of :mod:`retrieval.limits`, with a warning at
+        ``location`` when it had to be shortened."""
+        from retrieval.limits import clip_paper
+
+        clipped, notes = clip_paper(paper)
+        if notes:
+            self.warnings.append(ParseProblem(location, f"{paper.id}: " + "; ".join(notes)))
+        self.papers.append(clipped)
 
 
 @dataclass(frozen=True, slots=True)

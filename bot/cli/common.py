@@ -85,6 +85,14 @@ def open_services(with_demo: bool = True) -> Services:
     if with_demo and settings.demo_corpus and services.index.count() == 0:
         err.print("First run: adding the bundled demo corpus (embedding, once)…")
         bar, report = progress_bar("embedding")
-        with bar:
-            ensure_corpus(services.index, report)
+        try:
+            with bar:
+                ensure_corpus(services.index, report)
+        except Exception as exc:  # the store failed part-way (see retrieval.ingest)
+            services.close()
+            raise fail(
+                f"Adding the demo corpus stopped: {exc}. Once the store is back, run "
+                "`paperboy ingest demo` to finish (what was stored is kept).",
+                1,
+            ) from exc
     return services

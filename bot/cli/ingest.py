@@ -2,11 +2,14 @@
 
 Every sub-command reads papers from its source (live API or recorded files), then hands them to
 the store's idempotent ingest with a progress bar: only new or changed text is embedded. Records
-that cannot be read are listed as skipped; a failing fetch or a bad date exits non-zero.
+that cannot be read are listed as skipped (``file:line``) and the rest lands; records cut to the
+size limits of :mod:`retrieval.limits` are listed as shortened. A source with nothing readable, a
+failing fetch, a bad date or a store that fails part-way exits non-zero with a clear message.
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -15,10 +18,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from bot.cli.common import err, load_settings, open_services, out, progress_bar
+from bot.cli.common import err, fail, load_settings, open_services, out, progress_bar
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from retrieval.ingest import IngestInterrupted
     from retrieval.models import ParseOutcome
 
 
@@ -35,22 +39,72 @@ def register(app: typer.Typer) -> None:
 
 
 def _report(services: Services, outcome: ParseOutcome, label: str) -> None:
+    """Ingest ``outcome`` with a progress bar and print what happened; a store that fails
+    part-way is a clear message (what landed, how to finish) and exit code 1."""
+    from retrieval.ingest import IngestInterrupted
 
-    for problem in outcome.problems:
-        err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}")
     bar, report = progress_bar(label)
-    with bar:
-        result = services.index.ingest(outcome.papers, outcome.problems, report)
+    try:
+        with bar:
+            result = services.index.ingest(outcome.papers, outcome.problems, report)
+        held = services.index.count()
+    except IngestInterrupted as exc:
+        raise fail(_interrupted(services, exc), 1) from exc
+    except Exception as exc:  # the write landed, but refreshing the indexes failed
+        raise fail(
+            f"The papers were written, but the store failed afterwards: {_reason(exc)}. "
+            "Re-run the same command to finish (ingest is idempotent).",
+            1,
+        ) from exc
     out.print(
         f"{result.seen} papers: {result.added} new, {result.updated_text} re-embedded, "
         f"{result.updated_metadata} metadata updated, {result.unchanged} unchanged, "
-        f"{len(result.problems)} skipped · store now holds {services.index.count()}"
+        f"{len(result.problems)} skipped · store now holds {held}"
     )
 
 
-def _ingest(outcome: ParseOutcome, label: str) -> None:
-    """Open the services (no demo corpus), ingest ``outcome`` and report."""
+def _reason(exc: BaseException) -> str:
+    """A short, human reason for a store failure: a full disk is named as such."""
+    text = str(exc) or type(exc).__name__
+    if getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in text.lower():
+        return f"the disk is full ({text}); free some space first"
+    return text
 
+
+def _interrupted(services: Services, exc: IngestInterrupted) -> str:
+    """The message for an ingest the store stopped part-way."""
+    if services.index.store.heartbeat() or isinstance(exc.cause, OSError):
+        what = f"the paper store failed: {_reason(exc.cause)}"
+    else:
+        what = f"the paper store stopped answering ({_reason(exc.cause)})"
+    landed = f"{exc.stored} of {exc.total} new or changed papers were stored before it stopped"
+    if exc.metadata_pending:
+        landed += f"; {exc.metadata_pending} metadata updates were not written"
+    return (
+        f"Ingest stopped: {what}. {landed}. Once the store is back, re-run the same command "
+        "to finish: ingest is idempotent, so what was stored is not stored twice."
+    )
+
+
+def _print_problems(outcome: ParseOutcome) -> None:
+    for problem in outcome.problems:
+        err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}", soft_wrap=True)
+    for warning in outcome.warnings:
+        err.print(f"[yellow]shortened[/yellow] {escape(str(warning))}", soft_wrap=True)
+
+
+def _ingest(outcome: ParseOutcome, label: str) -> None:
+    """List skipped and shortened records, then open the services (no demo corpus), ingest
+    ``outcome`` and report. Nothing readable at all (only problems) exits 1 without opening the
+    store."""
+    _print_problems(outcome)
+    if not outcome.papers and outcome.problems:
+        count = len(outcome.problems)
+        raise fail(
+            f"No papers could be read ({count} problem{'s' if count != 1 else ''} listed above); "
+            "nothing was stored.",
+            1,
+        )
     services = open_services(with_demo=False)
     try:
         _report(services, outcome, label)
@@ -101,7 +155,9 @@ def ingest_arxiv(
     since: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
     until: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
     max_results: Annotated[int, typer.Option(min=1, max=10000)] = 200,
-    from_file: Annotated[Path | None, typer.Option("--from-file", exists=True)] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", exists=True, dir_okay=False)
+    ] = None,
 ) -> None:
     """arXiv API (one request every 3 s) by query, category + days, or ids; or a recorded Atom
     file with --from-file."""
@@ -135,11 +191,7 @@ def ingest_demo() -> None:
     from bot.corpus import demo_corpus_path
     from retrieval.sources.jsonl import read_jsonl
 
-    services = open_services(with_demo=False)
-    try:
-        _report(services, read_jsonl(demo_corpus_path()), "demo")
-    finally:
-        services.close()
+    _ingest(read_jsonl(demo_corpus_path()), "demo")
 
 
 def _fetch(call: Callable[[], ParseOutcome]) -> ParseOutcome:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -94,19 +94,57 @@ def _entry_to_paper(entry: ET.Element) -> Paper:
     )
 
 
-def parse_atom(xml_text: str | bytes, location: str) -> AtomPage:
-    """Parse an arXiv API Atom feed; malformed XML or entries become problems, never a crash."""
-    page = AtomPage()
+def _events(data: bytes) -> Iterator[tuple[str, ET.Element]]:
+    """(event, element) pairs of ``data`` parsed incrementally; a ``ParseError`` is raised only
+    after every event before the break was yielded."""
+    parser = ET.XMLPullParser(events=("start", "end"))
+    parser.feed(data)  # a syntax error is queued after the events before it
+    yield from parser.read_events()
+    parser.close()  # raises for a document cut short
+    yield from parser.read_events()
+
+
+def _read_feed(data: bytes, location: str, page: AtomPage) -> tuple[ET.Element | None, list]:
+    """The feed element and its complete entries, read incrementally: a cut or broken file
+    keeps every entry before the break and reports where it broke."""
+    root: ET.Element | None = None
+    entries: list[ET.Element] = []
+    depth = 0
     try:
-        root = ET.fromstring(xml_text)
+        for event, element in _events(data):
+            depth += 1 if event == "start" else -1
+            if root is None:
+                root = element
+                if element.tag != f"{{{NS['atom']}}}feed":
+                    tag = element.tag.rsplit("}", 1)[-1]
+                    reason = f"not an Atom feed: the document is <{tag}>"
+                    page.outcome.problems.append(ParseProblem(location, reason))
+                    return None, []
+            elif event == "end" and depth == 1 and element.tag == f"{{{NS['atom']}}}entry":
+                entries.append(element)
     except ET.ParseError as err:
         line = err.position[0] if err.position else 0
-        page.outcome.problems.append(ParseProblem(f"{location}:{line}", f"malformed XML: {err}"))
+        count = len(entries)
+        kept = f"; kept the {count} complete entr{'y' if count == 1 else 'ies'} before it"
+        reason = f"malformed XML (cut short or broken): {err}{kept if count else ''}"
+        page.outcome.problems.append(ParseProblem(f"{location}:{line}", reason))
+    return root, entries
+
+
+def parse_atom(xml_text: str | bytes, location: str) -> AtomPage:
+    """Parse an arXiv API Atom feed; malformed XML or entries become problems, never a crash.
+
+    A truncated or broken feed keeps its complete entries and reports the break."""
+    page = AtomPage()
+    data = xml_text.encode("utf-8") if isinstance(xml_text, str) else xml_text
+    if not data.strip():
+        page.outcome.problems.append(ParseProblem(location, "the file is empty, not an Atom feed"))
         return page
-    if root.tag != f"{{{NS['atom']}}}feed":
-        page.outcome.problems.append(ParseProblem(location, f"not an Atom feed: <{root.tag}>"))
+    root, entries = _read_feed(data, location, page)
+    if root is None:
+        if not page.outcome.problems:
+            page.outcome.problems.append(ParseProblem(location, "no XML element found"))
         return page
-    entries = root.findall("atom:entry", NS)
     page.total_results = _int(root, "opensearch:totalResults", len(entries))
     page.start_index = _int(root, "opensearch:startIndex", 0)
     if entries and _is_error_entry(entries[0], len(entries)):
@@ -118,15 +156,20 @@ def parse_atom(xml_text: str | bytes, location: str) -> AtomPage:
         return page
     for index, entry in enumerate(entries):
         try:
-            page.outcome.papers.append(_entry_to_paper(entry))
+            page.outcome.add_clipped(_entry_to_paper(entry), f"{location}:{index}")
         except ValueError as err:
             page.outcome.problems.append(ParseProblem(f"{location}:{index}", str(err)))
     return page
 
 
 def read_atom_file(path: Path) -> ParseOutcome:
-    """Papers from a saved arXiv API response."""
-    return parse_atom(Path(path).read_bytes(), str(path)).outcome
+    """Papers from a saved arXiv API response; a file that cannot be read (a folder, no
+    permission) is one problem."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        return ParseOutcome(problems=[ParseProblem(str(path), f"cannot read the file: {err}")])
+    return parse_atom(data, str(path)).outcome
 
 
 class ArxivClient(ClosingContext):

@@ -15,10 +15,12 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Annotated
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from retrieval.limits import MAX_COUNT
 from retrieval.models import (
     Paper,
     ParseOutcome,
@@ -36,6 +38,9 @@ class _Author(BaseModel):
     hidden: bool = False
 
 
+_Count = Annotated[int | None, Field(ge=0, le=MAX_COUNT)]  # out of range: the entry is skipped
+
+
 class _HFPaper(BaseModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
@@ -43,8 +48,8 @@ class _HFPaper(BaseModel):
     title: str
     summary: str
     authors: list[_Author] = []
-    upvotes: int | None = None
-    githubStars: int | None = None  # noqa: N815 (wire name)
+    upvotes: _Count = None
+    githubStars: _Count = None  # noqa: N815 (wire name)
     ai_summary: str | None = None
     publishedAt: datetime | None = None  # noqa: N815
     submittedOnDailyAt: datetime | None = None  # noqa: N815
@@ -54,7 +59,7 @@ class _HFEntry(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     paper: _HFPaper
-    numComments: int | None = None  # noqa: N815
+    numComments: _Count = None  # noqa: N815
     publishedAt: datetime | None = None  # noqa: N815
 
 
@@ -115,7 +120,7 @@ def parse_daily_papers(
             outcome.problems.append(ParseProblem(where, "entry has no 'paper' object"))
             continue
         try:
-            outcome.papers.append(_entry_to_paper(_HFEntry.model_validate(raw), list_date))
+            outcome.add_clipped(_entry_to_paper(_HFEntry.model_validate(raw), list_date), where)
         except ValidationError as err:
             outcome.problems.append(ParseProblem(where, validation_reason(err)))
         except ValueError as err:

@@ -7,22 +7,37 @@ Also understood, so the recorded dumps load as they are: ``arxiv_id`` / ``paper_
 ``id``), ``created`` / ``announce_date`` (for ``published``) and ``year`` (published on
 January 1st of that year). A ``comments`` value that is text rather than a number (the arXiv
 dumps use it for the author's comment) is ignored. Lines without an id get ``title_id(title)``.
-Problem locations are ``<path>:<line number>`` (1-based).
+
+A line is skipped and reported when it is not JSON (nesting too deep included), when a field has
+the wrong type (text fields must be text; only ``id`` may be a number), or when a count is outside
+``0..limits.MAX_COUNT``; a record over the size limits of :mod:`retrieval.limits` is shortened
+with a warning. Problem and warning locations are ``<path>:<line number>`` (1-based).
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationError,
+)
 
+from retrieval.limits import MAX_COUNT, MAX_ID
 from retrieval.models import (
     Paper,
     ParseOutcome,
@@ -59,25 +74,33 @@ def _count_or_none(value: Any) -> Any:
     return value
 
 
+def _number_to_str(value: Any) -> Any:
+    """Ids may be written as numbers (``2105.03824``); every other text field must be text."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
 _Date = Annotated[date | None, BeforeValidator(_to_date)]
+_Count = Annotated[int | None, Field(ge=0, le=MAX_COUNT)]
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="ignore")
 
-    title: str
-    abstract: str
-    id: str | None = Field(None, validation_alias=AliasChoices("id", "arxiv_id", "paper_id"))
-    url: str | None = None
-    authors: Annotated[list[str], BeforeValidator(_to_authors)] = []
+    title: StrictStr
+    abstract: StrictStr
+    id: Annotated[StrictStr | None, BeforeValidator(_number_to_str), Field(max_length=MAX_ID)] = (
+        Field(None, validation_alias=AliasChoices("id", "arxiv_id", "paper_id"))
+    )
+    url: StrictStr | None = None
+    authors: Annotated[list[StrictStr], BeforeValidator(_to_authors)] = []
     published: _Date = Field(
         None, validation_alias=AliasChoices("published", "created", "announce_date")
     )
-    year: int | None = None
-    upvotes: int | None = None
-    comments: Annotated[int | None, BeforeValidator(_count_or_none)] = None
-    github_stars: int | None = None
-    ai_summary: str | None = None
+    year: Annotated[int | None, Field(ge=1, le=9999)] = None
+    upvotes: _Count = None
+    comments: Annotated[_Count, BeforeValidator(_count_or_none)] = None
+    github_stars: _Count = None
+    ai_summary: StrictStr | None = None
     list_date: _Date = None
 
 
@@ -118,6 +141,8 @@ def parse_line(raw: bytes | str, location: str) -> Paper | ParseProblem | None:
         return None
     try:
         obj = json.loads(text)
+    except RecursionError:
+        return ParseProblem(location, "JSON nested too deeply to read")
     except ValueError as err:
         return ParseProblem(location, f"not valid JSON: {err}")
     if not isinstance(obj, dict):
@@ -126,31 +151,74 @@ def parse_line(raw: bytes | str, location: str) -> Paper | ParseProblem | None:
         return _record_to_paper(_Record.model_validate(obj))
     except ValidationError as err:
         return ParseProblem(location, validation_reason(err))
-    except ValueError as err:
-        return ParseProblem(location, str(err))
+    except (ValueError, OverflowError, RecursionError) as err:
+        return ParseProblem(location, str(err) or type(err).__name__)
+
+
+class _FileReader:
+    """Collects one file's papers, keeping the first record of an id unless a later line
+    repeats it with other text: then the later line wins and the earlier is reported."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.outcome = ParseOutcome()
+        self._seen: dict[str, tuple[int, int, str]] = {}  # id -> (line, position, text hash)
+        self._dropped: set[int] = set()  # positions of papers replaced by a later line
+
+    def add(self, line_no: int, raw: bytes) -> None:
+        where = f"{self.path}:{line_no}"
+        try:
+            result = parse_line(raw, where)
+        except UnicodeDecodeError as err:
+            result = ParseProblem(where, f"not UTF-8: {err}")
+        if result is None:
+            return
+        if isinstance(result, ParseProblem):
+            self.outcome.problems.append(result)
+            return
+        earlier = self._seen.get(result.id)
+        if earlier is not None and earlier[2] != result.text_hash:
+            first_line, position, _ = earlier
+            self._dropped.add(position)
+            self.outcome.problems.append(
+                ParseProblem(
+                    f"{self.path}:{first_line}",
+                    f"id {result.id!r} appears again at {where} with other text; "
+                    f"kept {where} (the later line), skipped this one",
+                )
+            )
+        self._seen[result.id] = (line_no, len(self.outcome.papers), result.text_hash)
+        self.outcome.add_clipped(result, where)
+
+    def finish(self) -> ParseOutcome:
+        papers = self.outcome.papers
+        self.outcome.papers = [p for i, p in enumerate(papers) if i not in self._dropped]
+        return self.outcome
 
 
 def read_jsonl(path: Path) -> ParseOutcome:
-    """Papers from a ``.jsonl``/``.jsonl.gz`` file; bad lines become ``file:line`` problems."""
+    """Papers from a ``.jsonl``/``.jsonl.gz`` file; bad lines become ``file:line`` problems.
+
+    A UTF-8 byte order mark before the first line is ignored. Fields over the size limits of
+    :mod:`retrieval.limits` are shortened with a ``file:line`` warning. When two lines share an
+    id with different text, the later is kept and the earlier reported."""
     path = Path(path)
-    outcome = ParseOutcome()
+    reader = _FileReader(path)
+    try:
+        handle = _open(path, "rb", path.suffix == ".gz")
+    except OSError as err:
+        reader.outcome.problems.append(ParseProblem(str(path), f"cannot read the file: {err}"))
+        return reader.finish()
     line_no = 0
-    with _open(path, "rb", path.suffix == ".gz") as handle:
+    with handle:
         try:
             for line_no, raw in enumerate(handle, start=1):
-                try:
-                    result = parse_line(raw, f"{path}:{line_no}")
-                except UnicodeDecodeError as err:
-                    result = ParseProblem(f"{path}:{line_no}", f"not UTF-8: {err}")
-                if isinstance(result, Paper):
-                    outcome.papers.append(result)
-                elif result is not None:
-                    outcome.problems.append(result)
-        except (OSError, EOFError) as err:
-            outcome.problems.append(
+                reader.add(line_no, raw.removeprefix(codecs.BOM_UTF8) if line_no == 1 else raw)
+        except (OSError, EOFError, zlib.error) as err:
+            reader.outcome.problems.append(
                 ParseProblem(f"{path}:{line_no + 1}", f"file truncated or corrupt: {err}")
             )
-    return outcome
+    return reader.finish()
 
 
 def paper_to_record(paper: Paper) -> dict[str, Any]:
