@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.settings import Settings
+from bot.settings_errors import describe_settings_error
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -35,7 +36,8 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except Exception as exc:  # pydantic ValidationError, missing config file, bad TOML
-        err.print(f"[red]Invalid configuration:[/red] {escape(str(exc))}")
+        message = describe_settings_error(exc)  # never quotes a value: it may be a token
+        err.print(f"[red]Invalid configuration:[/red] {escape(message)}", soft_wrap=True)
         raise typer.Exit(2) from exc
 
 
