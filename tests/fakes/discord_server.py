@@ -46,6 +46,8 @@ class FakeDiscord(FakeWorld):
         self.calls = self.rest.calls
         self.wait_for = self.rest.wait_for
         self.rate_limit_once = self.rest.rate_limit_once
+        self.store_then_fail_once = self.rest.store_then_fail_once
+        self.refuse_once = self.rest.refuse_once
         self.interaction_messages = self.rest.interaction_messages
 
     async def start(self) -> FakeDiscord:
