@@ -63,10 +63,13 @@ def open_services(with_demo: bool = True) -> Services:
     """Build services; on an empty store, ingest the bundled demo corpus with a progress bar."""
     from bot.corpus import ensure_corpus
     from bot.services import build_services
+    from bot.store.db import StateCorrupt
 
     settings = load_settings()
     try:
         services = build_services(settings)
+    except StateCorrupt as exc:
+        raise fail(str(exc), 1) from exc
     except Exception as exc:
         err.print(f"[red]Cannot open the paper store:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from exc
