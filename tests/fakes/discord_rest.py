@@ -96,6 +96,7 @@ class FakeRestApi:
         self._rate_limits: list[tuple[str, re.Pattern[str], float]] = []
         self._after_store: list[tuple[str, re.Pattern[str], str]] = []
         self._refusals: list[tuple[str, re.Pattern[str], str]] = []
+        self.token_revoked = False  # True: every request answers 401, as for a reset token
         self._changed = asyncio.Condition()
 
     def add_routes(self, app: web.Application) -> None:
@@ -162,8 +163,10 @@ class FakeRestApi:
             body = await request.text()
         rec = Recorded(request.method, request.path[len(API_PREFIX) :], dict(request.query), body)
         self.requests.append(rec)
-        refused = _take(self._refusals, rec)
-        if refused is not None:
+        refused = "401" if self.token_revoked else _take(self._refusals, rec)
+        if refused == "401":
+            response = json_response({"message": "401: Unauthorized", "code": 0}, 401)
+        elif refused is not None:
             response = json_response({"message": "Missing Access", "code": 50001}, int(refused))
         else:
             response = self._maybe_rate_limit(rec) or await handler(request)

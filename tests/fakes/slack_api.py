@@ -9,7 +9,8 @@ next call of ``method`` answer 429 with ``Retry-After``;
 ``fail_once(method, error)`` makes it answer ``ok: false``;
 ``store_then_fail_once(method, how)`` makes it do the work (a message is stored in
 :attr:`FakeSlackApi.posted`) and then answer HTTP 503 (``how="503"``) or drop the connection
-without answering (``how="drop"``), as Slack does when it fails after storing.
+without answering (``how="drop"``), as Slack does when it fails after storing. A token in
+:attr:`FakeSlackApi.revoked` gets ``invalid_auth`` from every method.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class FakeSlackApi:
     acks: dict[str, dict] = field(default_factory=dict)
     _rate_limits: dict[str, int] = field(default_factory=dict)
     posted: list[dict] = field(default_factory=list)
+    revoked: set[str] = field(default_factory=set)  # tokens answered with invalid_auth
     _failures: dict[str, str] = field(default_factory=dict)
     _after_store: dict[str, str] = field(default_factory=dict)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -165,6 +167,8 @@ class FakeSlackApi:
             call.response = {"ok": False, "error": self._failures.pop(method)}
         elif not token:
             call.response = {"ok": False, "error": "not_authed"}
+        elif token in self.revoked:
+            call.response = {"ok": False, "error": "invalid_auth"}
         else:
             call.response = self._answer(method, params)
         how = self._after_store.pop(method, None)
