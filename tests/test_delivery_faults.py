@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from pydantic import SecretStr
 
+from bot.chat.reply import Reply, ReplyItem
 from bot.discord.bot import PaperboyBot
 from bot.discord.poster import DiscordPoster
 from bot.settings import ChannelPlan, DiscordSettings, SlackSettings
@@ -136,3 +137,15 @@ async def test_discord_clear_refusal_is_failed_and_retried_once(tmp_path, papers
     finally:
         await bot.close()
     assert len(fake.messages) == 1 and len(fake.calls("POST", path)) == 2
+
+
+async def test_slack_idempotent_calls_are_still_retried_after_a_503(slack):
+    settings = SlackSettings(bot_token=SecretStr("xoxb-fake"), api_base_url=slack.base_url)
+    poster = SlackPoster(make_web_client(settings))
+    slack.store_then_fail_once("chat.update", "503")  # replacing a message twice is harmless
+    reply = Reply("Answer", (ReplyItem("2401.00001", "A paper", "https://arxiv.org/a"),))
+    assert await poster.update("C1", "1700000000.000001", reply) == "1700000000.000001"
+    assert [c.status for c in slack.of("chat.update")] == [503, 200]
+    slack.store_then_fail_once("auth.test", "drop")
+    assert (await poster.client.auth_test())["ok"]
+    assert [c.status for c in slack.of("auth.test")] == [0, 200]

@@ -2,9 +2,9 @@
 rendered Reply and remembers which papers it showed (for 👍/👎). Also the scheduler's
 :class:`~bot.digest.posting.DigestPoster` for Slack.
 
-A post is never retried once the request may have reached Slack: only a 429 (Slack stored
-nothing) and a connection that could not be opened are retried. A 5xx answer or a connection
-dropped mid-request raises :class:`~bot.digest.posting.PostOutcomeUnknown`.
+A post is never retried once the request may have reached Slack (:mod:`bot.slack.retry`): a
+5xx answer or a connection dropped mid-request raises
+:class:`~bot.digest.posting.PostOutcomeUnknown`.
 """
 
 from __future__ import annotations
@@ -13,16 +13,13 @@ import asyncio
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.reply import Reply
 from bot.digest.posting import PostOutcomeUnknown
 from bot.settings import SlackSettings
 from bot.slack.render import render_message
+from bot.slack.retry import NOT_SENT, retry_handlers
 from bot.store.state import BotState
 
 PLATFORM = "slack"
@@ -30,20 +27,15 @@ PLATFORM = "slack"
 
 def make_web_client(slack: SlackSettings) -> AsyncWebClient:
     """A Web API client for ``slack.api_base_url`` that waits out 429s (``Retry-After``) and
-    retries a connection that could not be opened; never a request that may have reached Slack
-    (no retry on 5xx or on a connection dropped mid-request: that could post twice)."""
+    never repeats a message post that may have reached Slack (see :mod:`bot.slack.retry`)."""
     token = slack.bot_token.get_secret_value() if slack.bot_token else None
     return AsyncWebClient(
         token=token,
         base_url=slack.api_base_url,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2, error_types=[NOT_SENT]),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-        ],
+        retry_handlers=retry_handlers(),
     )
 
 
-NOT_SENT = aiohttp.ClientConnectorError  # the connection was never opened: nothing reached Slack
 AMBIGUOUS = (aiohttp.ClientError, asyncio.TimeoutError)  # other transport errors, once sent
 
 
