@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,7 +23,13 @@ CONFIG_ENV = "PAPERBOY_CONFIG"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class StoreSettings(BaseModel):
+class Section(BaseModel):
+    """A settings table: an unknown (misspelled) key is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreSettings(Section):
     """Where papers live: embedded Chroma in the data dir, or a Chroma server when a host is set."""
 
     chroma_host: str | None = None
@@ -32,21 +38,21 @@ class StoreSettings(BaseModel):
     collection: str = "papers"
 
 
-class EmbeddingSettings(BaseModel):
+class EmbeddingSettings(Section):
     """The sentence-transformers model: ``bundled`` (all-MiniLM-L6-v2), a model name or a path."""
 
     model: str = "bundled"
     batch_size: int = Field(64, ge=1)
 
 
-class SearchSettings(BaseModel):
+class SearchSettings(Section):
     """Defaults for answers."""
 
     results_per_page: int = Field(5, ge=1, le=20)
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
 
 
-class SlackSettings(BaseModel):
+class SlackSettings(Section):
     """The Slack app: Socket Mode (default, no public URL) or HTTP mode (Events API)."""
 
     mode: Literal["socket", "http"] = "socket"
@@ -59,7 +65,7 @@ class SlackSettings(BaseModel):
     admin_user_ids: list[str] = Field(default_factory=list)
 
 
-class DiscordSettings(BaseModel):
+class DiscordSettings(Section):
     """The Discord bot: token, guilds to sync commands to (empty = global), admin role."""
 
     token: SecretStr | None = None
@@ -68,7 +74,7 @@ class DiscordSettings(BaseModel):
     api_base_url: str = "https://discord.com/api/v10"
 
 
-class ChannelPlan(BaseModel):
+class ChannelPlan(Section):
     """One channel's daily digest plan."""
 
     name: str
@@ -108,7 +114,7 @@ class ChannelPlan(BaseModel):
         return value
 
 
-class DigestSettings(BaseModel):
+class DigestSettings(Section):
     """Digest behaviour shared by every channel."""
 
     quiet_day_message: bool = True
@@ -116,7 +122,7 @@ class DigestSettings(BaseModel):
     plans: list[ChannelPlan] = Field(default_factory=list)
 
 
-class SchedulerSettings(BaseModel):
+class SchedulerSettings(Section):
     """Periodic ingest before digests."""
 
     hf_refresh_cron: str = "15 */2 * * *"
@@ -128,7 +134,7 @@ class SchedulerSettings(BaseModel):
     lease_seconds: float = Field(60, gt=0)
 
 
-class OpsSettings(BaseModel):
+class OpsSettings(Section):
     """``/healthz``, ``/livez`` and ``/metrics`` of the long-running processes (port 0 = off)."""
 
     host: str = "127.0.0.1"

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.settings import Settings
+from bot.settings_errors import describe_settings_error
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -49,7 +50,8 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except Exception as exc:  # pydantic ValidationError, missing config file, bad TOML
-        err.print(f"[red]Invalid configuration:[/red] {escape(str(exc))}")
+        message = describe_settings_error(exc)  # never quotes a value: it may be a token
+        err.print(f"[red]Invalid configuration:[/red] {escape(message)}", soft_wrap=True)
         raise typer.Exit(2) from exc
 
 
@@ -75,10 +77,13 @@ def open_services(with_demo: bool = True) -> Services:
     """Build services; on an empty store, ingest the bundled demo corpus with a progress bar."""
     from bot.corpus import ensure_corpus
     from bot.services import build_services
+    from bot.store.db import StateCorrupt
 
     settings = load_settings()
     try:
         services = build_services(settings)
+    except StateCorrupt as exc:
+        raise fail(str(exc), 1) from exc
     except Exception as exc:
         err.print(f"[red]Cannot open the paper store:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from exc

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import configure_logging, load_settings
+from bot.cli.common import configure_logging, fail, load_settings
 from bot.cli.health import ops_port_option
 from bot.settings import Settings
 
@@ -44,8 +44,13 @@ def discord_command(
         )
         raise typer.Exit(2)
     configure_logging(settings.log_level)
-    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        asyncio.run(serve_discord(settings, scheduler=not no_scheduler, ops_port=ops_port))
+    from bot.ops.signin import TokenRejected
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+            asyncio.run(serve_discord(settings, scheduler=not no_scheduler, ops_port=ops_port))
+    except TokenRejected as error:
+        raise fail(str(error), 2) from error
 
 
 async def serve_discord(
@@ -55,6 +60,7 @@ async def serve_discord(
     start the digest scheduler under the shared lease (optional) and run the gateway."""
     from bot.corpus import ensure_corpus
     from bot.discord.bot import PaperboyBot
+    from bot.discord.login import login
     from bot.discord.poster import DiscordPoster
     from bot.ops.metrics import Metrics
     from bot.ops.startup import cancel_on_sigterm, open_services, start_ops
@@ -72,7 +78,8 @@ async def serve_discord(
         async with PaperboyBot(services.router, services.state, settings.discord) as bot:
             if ops is not None:
                 ops.set_check("discord", bot.connection_check)
-            await bot.login(settings.discord.token.get_secret_value())
+            # waits while Discord is unreachable; a revoked token: TokenRejected, exit 2
+            await login(bot, settings.discord.token.get_secret_value(), metrics)
             if scheduler and settings.scheduler.run_in_bot and services.digests is not None:
                 from bot.digest.leader import leased_scheduler, scheduler_check
 

@@ -12,12 +12,13 @@ import contextlib
 import logging
 import signal
 import time
-from typing import Annotated
+from collections.abc import Coroutine
+from typing import Annotated, Any
 
 import typer
 
 from bot.chat.reply import Reply
-from bot.cli.common import configure_logging, load_settings
+from bot.cli.common import configure_logging, fail, load_settings
 from bot.cli.health import ops_port_option
 from bot.digest.plans import describe_days
 from bot.settings import Settings
@@ -49,8 +50,13 @@ def scheduler_command(
     settings = load_settings()
     configure_logging(settings.log_level)
     port = settings.ops.scheduler_port if ops_port is None else ops_port
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_scheduler(settings, port))
+    from bot.ops.signin import TokenRejected
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve_scheduler(settings, port))
+    except TokenRejected as error:
+        raise fail(str(error), 2) from error
 
 
 async def serve_scheduler(settings: Settings, ops_port: int) -> None:
@@ -86,7 +92,11 @@ async def serve_scheduler(settings: Settings, ops_port: int) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     try:
         if discord_bot is not None:  # REST only: posting needs no gateway connection
-            await discord_bot.login(settings.discord.token.get_secret_value())
+            from bot.discord.login import login  # waits while Discord is unreachable
+
+            token = settings.discord.token.get_secret_value()
+            if not await _unless_stopped(login(discord_bot, token, metrics), stop):
+                return
         await scheduler.start()
         held = scheduler.lease.current()
         print(f"scheduler {scheduler.role} as {scheduler.holder}; lease held by", held and held[0])
@@ -99,3 +109,18 @@ async def serve_scheduler(settings: Settings, ops_port: int) -> None:
         services.close()
         if ops is not None:
             await ops.stop()
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Run ``work`` unless ``stop`` is set first (then cancel it); True when it completed."""
+    task, stopped = asyncio.ensure_future(work), asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    for pending in (task, stopped):
+        if not pending.done():
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pending
+    if task.cancelled():
+        return False
+    task.result()  # raises what stopped it (TokenRejected ...)
+    return True

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from bot.cli.common import configure_logging, load_settings
+from bot.cli.common import configure_logging, fail, load_settings
 from bot.cli.health import ops_port_option
 from bot.settings import Settings
 
@@ -50,8 +50,13 @@ def slack_command(
         typer.echo(problem, err=True)
         raise typer.Exit(2)
     configure_logging(settings.log_level)
-    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        asyncio.run(serve_slack(settings, scheduler=not no_scheduler, ops_port=ops_port))
+    from bot.ops.signin import TokenRejected
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+            asyncio.run(serve_slack(settings, scheduler=not no_scheduler, ops_port=ops_port))
+    except TokenRejected as error:
+        raise fail(str(error), 2) from error
 
 
 def missing_secret(settings: Settings) -> str | None:
@@ -73,11 +78,13 @@ async def serve_slack(
 ) -> None:
     """Serve health and metrics, build the services (waiting for Chroma if needed), connect to
     Slack and (optionally) run the digest scheduler under the shared lease."""
+
     from bot.corpus import ensure_corpus
     from bot.ops.metrics import Metrics
     from bot.ops.startup import cancel_on_sigterm, open_services, start_ops
     from bot.slack.app import SlackBot
     from bot.slack.runner import SlackConnection, run_forever
+    from bot.slack.signin import verify_app_token, verify_bot_token
 
     cancel_on_sigterm()
     metrics = Metrics()
@@ -93,6 +100,12 @@ async def serve_slack(
         connection = SlackConnection(bot)
         if ops is not None:
             ops.set_check("slack", connection.check)
+        # waits while Slack is unreachable; a revoked token: TokenRejected, exit 2
+        who = await verify_bot_token(bot.client, metrics)
+        log.info("Slack bot token ok: %s as %s", who.get("team"), who.get("user"))
+        if settings.slack.mode == "socket" and settings.slack.app_token is not None:
+            app_token = settings.slack.app_token.get_secret_value()
+            await verify_app_token(bot.client, app_token, metrics)
         if scheduler and settings.scheduler.run_in_bot and services.digests is not None:
             from bot.digest.leader import leased_scheduler, scheduler_check
 

@@ -14,8 +14,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli.common import err, load_settings, out
+from bot.cli.common import err, fail, load_settings, out
 from bot.ops.status import gather_status, store_where
+from bot.store.db import StateCorrupt
 from retrieval.embed import NoEmbedder
 
 
@@ -67,6 +68,8 @@ def status_command(
     backend, location = store_where(settings)
     try:
         services = build_services(settings, embedder=NoEmbedder("status"))
+    except StateCorrupt as exc:
+        raise fail(str(exc), 1) from exc
     except Exception as exc:  # chromadb raises many types when a server is down
         err.print(f"[red]Cannot open the {backend} paper store at {location}:[/red] {exc}")
         raise typer.Exit(1) from exc

@@ -11,14 +11,14 @@ from datetime import date, datetime
 from typing import Literal
 
 from bot.chat.reply import Reply
-from bot.digest.posting import DigestPoster
+from bot.digest.posting import DigestPoster, PostOutcomeUnknown
 from bot.settings import ChannelPlan
 from bot.store.ledger import DigestLedger
 from retrieval.digest import Digest
 
 log = logging.getLogger(__name__)
 
-DeliveryStatus = Literal["sent", "quiet", "already", "failed"]
+DeliveryStatus = Literal["sent", "quiet", "already", "failed", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,14 @@ async def deliver_once(
         return Delivery("already", day)
     try:
         message_id = await poster.post(plan.channel_id, reply)
+    except PostOutcomeUnknown as err:  # may have been posted: never re-sent (at-most-once)
+        log.error(
+            "digest %s for %s: the platform may or may not have posted it (%s); recorded as"
+            " unknown, not re-sending",
+            plan.name, day, err,
+        )  # fmt: skip
+        ledger.mark_unknown(*key, f"outcome unknown: {err}")
+        return Delivery("unknown", day, reply)
     except Exception as err:  # the platform said no: recorded, retried by a later run
         log.exception("digest %s for %s failed to post", plan.name, day)
         ledger.mark_failed(*key, f"{type(err).__name__}: {err}")

@@ -94,6 +94,6 @@ class DigestService:
             post_quiet_days=self.digest_settings.quiet_day_message,
         )
         self.metrics.record_digest(plan.platform, delivery.status)
-        if delivery.status == "failed":
+        if delivery.status in ("failed", "unknown"):
             self.metrics.record_error(f"digest:{plan.platform}")
         return delivery

@@ -8,6 +8,7 @@ is bumped so running processes rebuild their caches.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -31,6 +32,8 @@ from bot.ops.backup import (
     read_manifest,
 )
 from retrieval.store import PaperStore
+
+log = logging.getLogger(__name__)
 
 
 def state_has_data(state: Path | str) -> bool:
@@ -98,6 +101,11 @@ def _write_state(snapshot: Path, state: Path | str) -> None:
         _write_server_state(snapshot, state)
         return
     state_path = state
+    from bot.store.db import set_aside_if_corrupt
+
+    kept = set_aside_if_corrupt(state_path)
+    if kept is not None:
+        log.warning("the damaged state database was moved to %s", kept)
     existed = state_path.exists()
     source = sqlite3.connect(f"{snapshot.resolve().as_uri()}?mode=ro", uri=True)
     try:
@@ -183,7 +191,8 @@ def check_target(
     if backup.state_file and state_has_data(state):
         where = state if isinstance(state, Path) else "(PostgreSQL)"
         raise RestoreRefused(
-            f"the state database {where} already holds data; pass --force to replace it"
+            f"the state database {where} already holds data (or is damaged); pass --force"
+            " to replace it (a damaged file is kept beside it)"
         )
 
 

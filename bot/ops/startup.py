@@ -17,6 +17,7 @@ from bot.ops.metrics import Metrics
 from bot.ops.server import OpsServer, state_check, store_check, waiting_check
 from bot.services import Services, build_embedder, build_services
 from bot.settings import Settings
+from bot.store.db import StateCorrupt
 from retrieval.embed import Embedder
 from retrieval.store import StoreUnavailable
 
@@ -67,9 +68,14 @@ async def open_services(
         before_sleep=waiting,
         reraise=True,
     )
-    async for attempt in retrying:
-        with attempt:
-            services = await asyncio.to_thread(build_services, settings, embedder, None, metrics)
+    try:
+        async for attempt in retrying:
+            with attempt:
+                services = await asyncio.to_thread(
+                    build_services, settings, embedder, None, metrics
+                )
+    except StateCorrupt as error:  # retrying cannot help: say which file and how to recover
+        raise SystemExit(str(error)) from error
     if ops is not None:
         ops.set_check("store", store_check(services.index.store, where))
         ops.set_check("state", state_check(services.state.db))

@@ -1,36 +1,51 @@
 """Sending to Slack: the Web API client (waits out 429s) and the poster that sends or replaces a
 rendered Reply and remembers which papers it showed (for 👍/👎). Also the scheduler's
-:class:`~bot.digest.posting.DigestPoster` for Slack."""
+:class:`~bot.digest.posting.DigestPoster` for Slack.
+
+A post is never retried once the request may have reached Slack (:mod:`bot.slack.retry`): a
+5xx answer or a connection dropped mid-request raises
+:class:`~bot.digest.posting.PostOutcomeUnknown`.
+"""
 
 from __future__ import annotations
 
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
+import asyncio
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.reply import Reply
+from bot.digest.posting import PostOutcomeUnknown
 from bot.settings import SlackSettings
 from bot.slack.render import render_message
+from bot.slack.retry import NOT_SENT, retry_handlers
 from bot.store.state import BotState
 
 PLATFORM = "slack"
 
 
 def make_web_client(slack: SlackSettings) -> AsyncWebClient:
-    """A Web API client for ``slack.api_base_url`` that waits out 429s (``Retry-After``)."""
+    """A Web API client for ``slack.api_base_url`` that waits out 429s (``Retry-After``) and
+    never repeats a message post that may have reached Slack (see :mod:`bot.slack.retry`)."""
     token = slack.bot_token.get_secret_value() if slack.bot_token else None
     return AsyncWebClient(
         token=token,
         base_url=slack.api_base_url,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(),
-        ],
+        retry_handlers=retry_handlers(),
     )
+
+
+AMBIGUOUS = (aiohttp.ClientError, asyncio.TimeoutError)  # other transport errors, once sent
+
+
+def outcome_unknown(error: Exception) -> bool:
+    """Whether ``error`` leaves open if Slack stored the message (a 5xx, a dropped connection
+    or a timeout after the request went out), as opposed to a clear refusal."""
+    if isinstance(error, SlackApiError):
+        status = getattr(error.response, "status_code", 200)
+        return status >= 500
+    return isinstance(error, AMBIGUOUS) and not isinstance(error, NOT_SENT)
 
 
 class SlackPoster:
@@ -43,14 +58,22 @@ class SlackPoster:
         self.state = state
 
     async def post(self, channel_id: str, reply: Reply, thread_ts: str | None = None) -> str:
-        """Post ``reply`` to ``channel_id`` (in a thread if given); returns the message ``ts``."""
-        response = await self.client.chat_postMessage(
-            channel=channel_id,
-            thread_ts=thread_ts,
-            unfurl_links=False,
-            unfurl_media=False,
-            **render_message(reply),
-        )
+        """Post ``reply`` to ``channel_id`` (in a thread if given); returns the message ``ts``.
+
+        Raises :class:`PostOutcomeUnknown` when Slack may have stored it anyway (5xx, dropped
+        connection), :class:`SlackApiError` or a connection error when it clearly did not."""
+        try:
+            response = await self.client.chat_postMessage(
+                channel=channel_id,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                **render_message(reply),
+            )
+        except Exception as error:
+            if outcome_unknown(error):
+                raise PostOutcomeUnknown(f"chat.postMessage: {_describe(error)}") from error
+            raise
         return self._remember(response.get("channel") or channel_id, response["ts"], reply)
 
     async def update(self, channel_id: str, ts: str, reply: Reply) -> str:
@@ -65,3 +88,9 @@ class SlackPoster:
         if self.state is not None and paper_ids:
             self.state.record_answer(PLATFORM, channel_id, ts, paper_ids)
         return ts
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return f"HTTP {getattr(error.response, 'status_code', '?')} from Slack"
+    return f"{type(error).__name__}: {error}".rstrip(": ")

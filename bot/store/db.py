@@ -4,17 +4,82 @@ processes on several hosts), behind one SQLAlchemy engine and one code path.
 Every statement is plain SQL that both speak (``INSERT ... ON CONFLICT``), run in its own short
 transaction, so uniqueness and leases are decided by the database, not by process memory.
 :class:`StateTable` is the small base each state store builds on.
+
+A damaged SQLite file (not a database, truncated, malformed pages) is found when it is opened and
+reported as :class:`StateCorrupt`, naming the file and the way back (``paperboy restore``).
 """
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 
 from bot.store.schema import metadata
+
+CORRUPTION_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+
+
+class StateCorrupt(Exception):
+    """The state database file is damaged; the message names it and says how to recover."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(
+            f"The state database {path} is corrupt ({detail}). Restore it from a backup with "
+            "`paperboy restore BACKUP.tar.gz --force` (the damaged file is kept beside it), "
+            "or move the file away to start again with empty state."
+        )
+        self.path = path
+        self.detail = detail
+
+
+def is_corruption(error: BaseException) -> bool:
+    """Whether ``error`` (sqlite3's, or SQLAlchemy's wrapping of it) says the file is damaged
+    (not a database, malformed), not merely busy."""
+    error = getattr(error, "orig", error)
+    return getattr(error, "sqlite_errorcode", None) in CORRUPTION_CODES
+
+
+def check_file(path: Path) -> None:
+    """Raise :class:`StateCorrupt` unless the SQLite file at ``path`` passes a quick check
+    (a missing file is fine: it will be created)."""
+    if not path.exists():
+        return
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        conn.execute("PRAGMA busy_timeout=30000")
+        (result,) = conn.execute("PRAGMA quick_check(1)").fetchone()
+    except sqlite3.DatabaseError as error:
+        if is_corruption(error):
+            raise StateCorrupt(path, str(error)) from error
+        raise
+    finally:
+        conn.close()
+    if result != "ok":
+        raise StateCorrupt(path, str(result))
+
+
+def set_aside_if_corrupt(path: Path) -> Path | None:
+    """If the state database at ``path`` is damaged, rename it (with its ``-wal`` / ``-shm``
+    files) to ``<name>.corrupt-<UTC time>`` beside it, so a restore can write a fresh file and
+    nothing is lost; return the new name (None when the file is missing or sound)."""
+    try:
+        check_file(path)
+        return None
+    except StateCorrupt:
+        kept = path.with_name(
+            f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+        )
+        for suffix in ("", "-wal", "-shm"):
+            damaged = Path(f"{path}{suffix}")
+            if damaged.exists():
+                damaged.rename(Path(f"{kept}{suffix}"))
+        return kept
 
 
 def sqlite_url(path: Path) -> str:
@@ -44,13 +109,19 @@ class StateDB:
             database = parsed.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
+                check_file(Path(database))
             self.engine: Engine = create_engine(
                 parsed, connect_args={"timeout": 30, "check_same_thread": False}
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(parsed, pool_pre_ping=True, pool_size=2, max_overflow=4)
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except DBAPIError as error:
+            if self.path is not None and is_corruption(error):
+                raise StateCorrupt(self.path, str(error.orig)) from error
+            raise
 
     @classmethod
     def open(cls, target: StateDB | Path | str) -> StateDB:

@@ -4,8 +4,10 @@ Lives in the state database (:mod:`bot.store.db`). The delivery protocol is:
 
 1. ``claim`` inserts a ``pending`` row (intent, with the paper ids) *before* sending. The primary
    key makes exactly one claimant win across threads and processes.
-2. After the platform confirms, ``mark_sent`` stores the message id. If the platform reports an
-   error, ``mark_failed``: the row may be claimed again (up to ``max_attempts``).
+2. After the platform confirms, ``mark_sent`` stores the message id. If the platform clearly
+   refused it (HTTP 4xx, connection refused), ``mark_failed``: the row may be claimed again (up
+   to ``max_attempts``). If the outcome is ambiguous (HTTP 5xx, connection dropped after the
+   request went out), ``mark_unknown``: never re-sent, as in 3.
 3. A ``pending`` row older than ``pending_timeout_s`` means a process died between "send" and
    "record": ``reconcile`` marks it ``unknown`` and logs it. It is never re-sent (at-most-once)
    and its papers count as received.
@@ -122,6 +124,10 @@ class DigestLedger(StateTable):
     def mark_failed(self, platform: str, channel_id: str, day: date, error: str) -> None:
         """The platform reported that the post failed; a later run may retry."""
         self._set(platform, channel_id, day, "status = 'failed', note = :note", note=error[:500])
+
+    def mark_unknown(self, platform: str, channel_id: str, day: date, error: str) -> None:
+        """The post may or may not have been stored (5xx, dropped connection): never re-sent."""
+        self._set(platform, channel_id, day, "status = 'unknown', note = :note", note=error[:500])
 
     def record(
         self, platform: str, channel_id: str, day: date, plan: str, status: str, note: str = ""

@@ -3,7 +3,8 @@
 Every request is recorded (:attr:`FakeRestApi.requests`), the messages it creates are stored
 (:attr:`FakeRestApi.messages`), messages beyond Discord's documented size limits get a 400 like
 Discord's, and the next matching request can be answered with a 429
-(:meth:`FakeRestApi.rate_limit_once`).
+(:meth:`FakeRestApi.rate_limit_once`), or handled (the message stored) and then answered
+with a 5xx or a dropped connection (:meth:`FakeRestApi.store_then_fail_once`).
 """
 
 from __future__ import annotations
@@ -74,6 +75,16 @@ def message_limit_errors(body: dict[str, Any]) -> list[str]:
     return errors
 
 
+def _take(rules: list[tuple[str, re.Pattern[str], str]], rec: Recorded) -> str | None:
+    """Remove and return the value of the first rule matching ``rec``, if any."""
+    for rule in rules:
+        method, pattern, value = rule
+        if method == rec.method and pattern.fullmatch(rec.path):
+            rules.remove(rule)
+            return value
+    return None
+
+
 class FakeRestApi:
     """The REST endpoints discord.py calls for Paperboy, with a recording middleware."""
 
@@ -83,6 +94,9 @@ class FakeRestApi:
         self.messages: dict[int, dict[str, Any]] = {}
         self._interaction_messages: dict[str, int] = {}  # interaction token -> @original id
         self._rate_limits: list[tuple[str, re.Pattern[str], float]] = []
+        self._after_store: list[tuple[str, re.Pattern[str], str]] = []
+        self._refusals: list[tuple[str, re.Pattern[str], str]] = []
+        self.token_revoked = False  # True: every request answers 401, as for a reset token
         self._changed = asyncio.Condition()
 
     def add_routes(self, app: web.Application) -> None:
@@ -104,6 +118,16 @@ class FakeRestApi:
     def rate_limit_once(self, method: str, path_regex: str, retry_after: float) -> None:
         """Answer the next ``method`` request whose path matches with a 429 and ``retry_after``."""
         self._rate_limits.append((method, re.compile(path_regex), retry_after))
+
+    def store_then_fail_once(self, method: str, path_regex: str, how: str = "503") -> None:
+        """Handle the next matching request (storing its message), then answer it with an HTTP
+        status (``how="503"``, ``"500"`` ...) or drop the connection (``how="drop"``)."""
+        assert how == "drop" or how.isdigit(), how
+        self._after_store.append((method, re.compile(path_regex), how))
+
+    def refuse_once(self, method: str, path_regex: str, status: int = 403) -> None:
+        """Answer the next matching request with ``status`` (e.g. 403 Missing Access) unhandled."""
+        self._refusals.append((method, re.compile(path_regex), str(status)))
 
     def calls(self, method: str, path_regex: str) -> list[Recorded]:
         """Recorded requests with this method whose API path (after /api/v10) matches."""
@@ -139,8 +163,22 @@ class FakeRestApi:
             body = await request.text()
         rec = Recorded(request.method, request.path[len(API_PREFIX) :], dict(request.query), body)
         self.requests.append(rec)
-        response = self._maybe_rate_limit(rec) or await handler(request)
+        refused = "401" if self.token_revoked else _take(self._refusals, rec)
+        if refused == "401":
+            response = json_response({"message": "401: Unauthorized", "code": 0}, 401)
+        elif refused is not None:
+            response = json_response({"message": "Missing Access", "code": 50001}, int(refused))
+        else:
+            response = self._maybe_rate_limit(rec) or await handler(request)
         rec.status = response.status
+        how = None if refused is not None else _take(self._after_store, rec)
+        if how == "drop":
+            rec.status = 0  # handled, never answered
+            assert request.transport is not None
+            request.transport.abort()
+        elif how is not None:
+            rec.status = int(how)
+            response = json_response({"message": "Service Unavailable", "code": 0}, rec.status)
         async with self._changed:
             self._changed.notify_all()
         return response

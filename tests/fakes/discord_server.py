@@ -46,16 +46,18 @@ class FakeDiscord(FakeWorld):
         self.calls = self.rest.calls
         self.wait_for = self.rest.wait_for
         self.rate_limit_once = self.rest.rate_limit_once
+        self.store_then_fail_once = self.rest.store_then_fail_once
+        self.refuse_once = self.rest.refuse_once
         self.interaction_messages = self.rest.interaction_messages
 
-    async def start(self) -> FakeDiscord:
-        """Listen on a free loopback port."""
+    async def start(self, port: int = 0) -> FakeDiscord:
+        """Listen on ``port`` of 127.0.0.1 (0: a free one)."""
         app = web.Application(middlewares=[self.rest.record])
         self.gateway.add_routes(app)
         self.rest.add_routes(app)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = self._runner.addresses[0][1]
         return self
@@ -65,6 +67,10 @@ class FakeDiscord(FakeWorld):
         await self.gateway.close()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def revoke_token(self) -> None:
+        """Answer every REST request with 401 Unauthorized, as Discord does for a reset token."""
+        self.rest.token_revoked = True
 
     @property
     def api_base_url(self) -> str:

@@ -6,7 +6,11 @@ way Slack does), ``chat.postEphemeral``, ``reactions.add``, ``users.info`` (admi
 ``apps.connections.open`` (a ``ws://`` URL to :meth:`FakeSlackApi.send_envelope`'s socket),
 ``views.*`` and ``POST /response/<name>`` for response URLs. ``rate_limit_once(method)`` makes the
 next call of ``method`` answer 429 with ``Retry-After``;
-``fail_once(method, error)`` makes it answer ``ok: false``.
+``fail_once(method, error)`` makes it answer ``ok: false``;
+``store_then_fail_once(method, how)`` makes it do the work (a message is stored in
+:attr:`FakeSlackApi.posted`) and then answer HTTP 503 (``how="503"``) or drop the connection
+without answering (``how="drop"``), as Slack does when it fails after storing. A token in
+:attr:`FakeSlackApi.revoked` gets ``invalid_auth`` from every method.
 """
 
 from __future__ import annotations
@@ -44,7 +48,10 @@ class FakeSlackApi:
     calls: list[Call] = field(default_factory=list)
     acks: dict[str, dict] = field(default_factory=dict)
     _rate_limits: dict[str, int] = field(default_factory=dict)
+    posted: list[dict] = field(default_factory=list)
+    revoked: set[str] = field(default_factory=set)  # tokens answered with invalid_auth
     _failures: dict[str, str] = field(default_factory=dict)
+    _after_store: dict[str, str] = field(default_factory=dict)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(100))
     _runner: web.AppRunner | None = None
@@ -87,6 +94,12 @@ class FakeSlackApi:
     def fail_once(self, method: str, error: str) -> None:
         """Answer the next call of ``method`` with ``{"ok": false, "error": error}``."""
         self._failures[method] = error
+
+    def store_then_fail_once(self, method: str, how: str = "503") -> None:
+        """Let the next call of ``method`` take effect, then answer HTTP 503 (``how="503"``)
+        or close the connection without an answer (``how="drop"``)."""
+        assert how in ("503", "drop"), how
+        self._after_store[method] = how
 
     def of(self, method: str) -> list[Call]:
         """The calls of ``method`` received so far (successful and rate-limited)."""
@@ -154,8 +167,19 @@ class FakeSlackApi:
             call.response = {"ok": False, "error": self._failures.pop(method)}
         elif not token:
             call.response = {"ok": False, "error": "not_authed"}
+        elif token in self.revoked:
+            call.response = {"ok": False, "error": "invalid_auth"}
         else:
             call.response = self._answer(method, params)
+        how = self._after_store.pop(method, None)
+        if how == "drop":
+            call.status = 0  # stored, never answered
+            assert request.transport is not None
+            request.transport.abort()
+            return web.Response(status=500)  # never reaches the client
+        if how == "503":
+            call.status = 503
+            return web.Response(status=503, text="upstream connect error", content_type="text/html")
         return web.json_response(call.response)
 
     def _answer(self, method: str, params: dict) -> dict:
@@ -175,6 +199,8 @@ class FakeSlackApi:
             if problem:
                 return {"ok": False, "error": problem}
             ts = params.get("ts") or f"1700000000.{next(self._ts):06d}"
+            if method == "chat.postMessage":
+                self.posted.append({**params, "ts": ts})
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": params}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
