@@ -17,25 +17,17 @@ log = logging.getLogger(__name__)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``discord`` to the ``paperboy`` CLI."""
-    app.command("discord")(discord_command)
+    """Add ``discord`` (and ``discord sync``) to the ``paperboy`` CLI."""
+    group = typer.Typer(
+        help="Run Paperboy in Discord: /papers commands, @mentions, buttons and channel digests.",
+        invoke_without_command=True,
+    )
+    group.callback(invoke_without_command=True)(discord_command)
+    group.command("sync")(sync_command)
+    app.add_typer(group, name="discord")
 
 
-def discord_command(
-    guild: Annotated[
-        list[int] | None,
-        typer.Option(
-            help="sync /papers to this guild id (repeatable; default: [discord] guild_ids)"
-        ),
-    ] = None,
-    no_scheduler: Annotated[
-        bool, typer.Option("--no-scheduler", help="do not post digests from this process")
-    ] = False,
-    ops_port: Annotated[int | None, ops_port_option("discord")] = None,
-) -> None:
-    """Run Paperboy in Discord: /papers commands, @mentions, buttons and channel digests."""
-
-    settings = load_settings()
+def _with_token(settings: Settings, guild: list[int] | None) -> Settings:
     if guild:
         settings.discord = settings.discord.model_copy(update={"guild_ids": list(guild)})
     if settings.discord.token is None:
@@ -43,6 +35,29 @@ def discord_command(
             "Discord needs PAPERBOY_DISCORD__TOKEN (the bot token); see docs/discord.md.", err=True
         )
         raise typer.Exit(2)
+    return settings
+
+
+def discord_command(
+    ctx: typer.Context,
+    guild: Annotated[
+        list[int] | None,
+        typer.Option(
+            help="sync /papers to this guild id (repeatable; default: discord.guild_ids)"
+        ),
+    ] = None,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="do not post digests from this process")
+    ] = False,
+    ops_port: Annotated[int | None, ops_port_option("discord")] = None,
+) -> None:
+    """Run Paperboy in Discord: /papers commands, @mentions, buttons and channel digests.
+
+    The /papers commands are synced with Discord at start only when they changed since the last
+    sync; `paperboy discord sync` forces one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _with_token(load_settings(), guild)
     configure_logging(settings.log_level)
     from bot.ops.signin import TokenRejected
 
@@ -94,3 +109,41 @@ async def serve_discord(
         services.close()
         if ops is not None:
             await ops.stop()
+
+
+def sync_command(
+    guild: Annotated[
+        list[int] | None,
+        typer.Option(help="sync to this guild id (repeatable; default: discord.guild_ids)"),
+    ] = None,
+) -> None:
+    """Sync the /papers slash commands with Discord now, even if they did not change."""
+    settings = _with_token(load_settings(), guild)
+    configure_logging(settings.log_level)
+    from bot.ops.signin import TokenRejected
+
+    try:
+        asyncio.run(_sync(settings))
+    except TokenRejected as error:
+        raise fail(str(error), 2) from error
+    where = (
+        f"to guild(s) {', '.join(map(str, settings.discord.guild_ids))}"
+        if settings.discord.guild_ids
+        else "globally (Discord may take up to an hour to show them everywhere)"
+    )
+    typer.echo(f"synced the /papers commands {where}")
+
+
+async def _sync(settings: Settings) -> None:
+    from bot.discord.bot import PaperboyBot
+    from bot.discord.login import login
+    from bot.store.state import BotState
+
+    assert settings.discord.token is not None
+    state = BotState(settings.state_target)
+    try:
+        async with PaperboyBot(None, state, settings.discord) as bot:  # no questions: no router
+            bot.force_sync = True
+            await login(bot, settings.discord.token.get_secret_value())  # runs the sync
+    finally:
+        state.db.close()

@@ -23,6 +23,7 @@ from bot.discord.cog import PapersCog
 from bot.discord.components import NO_MENTIONS, CommandButton, make_view, send_kwargs
 from bot.discord.http import make_rebaser, rebase_http_client, rebase_webhooks
 from bot.discord.render import fallback_text, render_reply
+from bot.discord.sync import sync_if_changed
 from bot.ops.server import CheckResult
 from bot.settings import DiscordSettings
 from bot.store.state import BotState
@@ -60,6 +61,7 @@ class PaperboyBot(commands.AutoShardedBot):
         self.router = router
         self.state = state
         self.settings = settings
+        self.force_sync = False  # `paperboy discord sync`: sync even if unchanged
         self._rebase = make_rebaser(settings.api_base_url)
         if self._rebase is not None:
             rebase_http_client(self.http, self._rebase)
@@ -71,11 +73,12 @@ class PaperboyBot(commands.AutoShardedBot):
         await super().login(token)
 
     async def setup_hook(self) -> None:
-        """Register the buttons (still working after a restart), the cog, and sync commands."""
+        """Register the buttons (still working after a restart), the cog, and sync the commands
+        when they changed since the last sync (or ``force_sync``)."""
         self.add_dynamic_items(CommandButton)
         await self.add_cog(PapersCog(self))
         try:
-            await self.sync_commands()
+            await sync_if_changed(self, self.settings.guild_ids, force=self.force_sync)
         except discord.HTTPException:
             log.exception("could not sync slash commands (is the applications.commands scope set?)")
 

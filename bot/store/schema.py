@@ -83,3 +83,10 @@ leases = Table(
     Column("expires_at", Double, nullable=False),
     Column("acquired_at", Double, nullable=False),
 )
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", Double, nullable=False),
+)

@@ -115,6 +115,19 @@ class BotState(StateTable):
         )
         return ids
 
+    def meta(self, key: str) -> str | None:
+        """A small named value shared by every process (e.g. the last synced command tree)."""
+        rows = self.db.rows("SELECT value FROM meta WHERE key = :k", k=key)
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` (replacing it)."""
+        self.db.execute(
+            "INSERT INTO meta (key, value, updated_at) VALUES (:k, :v, :now) ON CONFLICT (key)"
+            " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            k=key, v=value, now=time.time(),
+        )  # fmt: skip
+
     def prune(self, older_than_s: float) -> dict[str, int]:
         """Delete seen events, paging tokens, answers and feedback older than ``older_than_s``
         seconds (the retention setting); returns the rows deleted per table."""
