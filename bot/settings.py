@@ -19,7 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-CONFIG_ENV = "PAPERBOY_CONFIG"
+from bot.env import CONFIG_ENV
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 

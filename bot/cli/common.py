@@ -15,11 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.settings import Settings
-from bot.settings_errors import describe_settings_error
-
 if TYPE_CHECKING:
     from bot.services import Services
+    from bot.settings import Settings
 
 out = Console()
 err = Console(stderr=True)
@@ -47,6 +45,9 @@ def fail(message: str, code: int) -> typer.Exit:
 
 def load_settings() -> Settings:
     """Settings from the environment and the config file; a clear message if they are invalid."""
+    from bot.settings import Settings
+    from bot.settings_errors import describe_settings_error
+
     try:
         return Settings()
     except Exception as exc:  # pydantic ValidationError, missing config file, bad TOML

@@ -8,16 +8,16 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.chat.reply import Reply
 from bot.cli.common import load_settings, open_services
-from bot.digest.plans import choose_plans
-from bot.digest.replay import run_replay
-from bot.digest.service import DigestService
-from bot.settings import ChannelPlan
+
+if TYPE_CHECKING:
+    from bot.digest.service import DigestService
+    from bot.settings import ChannelPlan
 
 log = logging.getLogger(__name__)
 DEFAULT_REPLAY_DIR = Path(__file__).resolve().parents[2].parent / "shared/data/hf_daily_papers"
@@ -29,6 +29,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _plans(service: DigestService, name: str | None) -> list[ChannelPlan]:
+    from bot.digest.plans import choose_plans
+
     try:
         return choose_plans(service.plans, name)
     except LookupError as err:
@@ -61,6 +63,8 @@ def digest_command(
     ] = None,
 ) -> None:
     """Print the digest each channel would get (nothing is recorded), or replay a date range."""
+    from bot.digest.replay import run_replay
+
     settings = load_settings()
     if replay:
         since, _, until = replay.partition("..")

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.common import configure_logging, fail, load_settings
 from bot.cli.health import ops_port_option
-from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,7 @@ def discord_command(
     ctx: typer.Context,
     guild: Annotated[
         list[int] | None,
-        typer.Option(
-            help="sync /papers to this guild id (repeatable; default: discord.guild_ids)"
-        ),
+        typer.Option(help="sync /papers to this guild id (repeatable; default: discord.guild_ids)"),
     ] = None,
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="do not post digests from this process")

@@ -7,9 +7,11 @@ from the settings and ignores those where nothing listens.
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from typing import Annotated
 
-import httpx
 import typer
 from rich.markup import escape
 from typer.models import OptionInfo
@@ -31,15 +33,20 @@ def ops_port_option(process: str) -> OptionInfo:
 
 
 def probe(url: str, timeout: float) -> tuple[int | None, dict]:
-    """(HTTP status, JSON body) of one ``/healthz``, or (None, {}) when nothing listens."""
+    """(HTTP status, JSON body) of one ``/healthz``, or (None, {}) when nothing listens.
+    (The standard library's client: this runs as a Docker health probe every 30 s, so it
+    starts light.)"""
     try:
-        response = httpx.get(url, timeout=timeout)
-    except httpx.HTTPError:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http only)
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as error:  # 503: not ready, with the failing checks
+        status, body = error.code, error.read()
+    except (urllib.error.URLError, OSError):
         return None, {}
     try:
-        return response.status_code, response.json()
+        return status, json.loads(body)
     except ValueError:
-        return response.status_code, {}
+        return status, {}
 
 
 def health_command(

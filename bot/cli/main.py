@@ -18,7 +18,7 @@ import typer
 from bot.cli import ask, backup, digest, discord, health, ingest, migrate, reindex, scheduler, slack
 from bot.cli import status as status_cli
 from bot.cli.common import LOG_FORMAT, NOISY_LOGGERS
-from bot.settings import CONFIG_ENV
+from bot.env import CONFIG_ENV
 
 app = typer.Typer(help="Paperboy: research papers where your team talks.", no_args_is_help=True)
 

@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 
 from bot.cli.common import err, fail, load_settings, out, progress_bar
-from bot.ops.migrate import copy_collection, missing_ids
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +29,7 @@ def migrate_command(
     ] = None,
 ) -> None:
     """Copy the embedded store into a Chroma server (vectors included, no re-embedding)."""
+    from bot.ops.migrate import copy_collection, missing_ids
     from retrieval.store import PaperStore
 
     settings = load_settings()

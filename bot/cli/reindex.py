@@ -19,7 +19,6 @@ import typer
 from rich.markup import escape
 
 from bot.cli.common import err, fail, load_settings, out, progress_bar
-from retrieval.embed import NoEmbedder
 
 _COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")
 
@@ -43,6 +42,7 @@ def model_spec(model: str) -> str:
 
 
 def _open_index(settings: Any) -> Any:
+    from retrieval.embed import NoEmbedder
     from retrieval.index import PaperIndex
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)

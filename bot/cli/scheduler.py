@@ -13,15 +13,16 @@ import logging
 import signal
 import time
 from collections.abc import Coroutine
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bot.chat.reply import Reply
 from bot.cli.common import configure_logging, fail, load_settings
 from bot.cli.health import ops_port_option
-from bot.digest.plans import describe_days
-from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ async def serve_scheduler(settings: Settings, ops_port: int) -> None:
     """Serve health and metrics, open the services (waiting for Chroma if needed), build the
     posters for the configured platforms and run the leased scheduler until SIGTERM."""
     from bot.digest.leader import leased_scheduler, scheduler_check
+    from bot.digest.plans import describe_days
     from bot.ops.metrics import Metrics
     from bot.ops.startup import open_services, start_ops
 

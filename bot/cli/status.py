@@ -15,9 +15,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.common import err, fail, load_settings, out
-from bot.ops.status import gather_status, store_where
-from bot.store.db import StateCorrupt
-from retrieval.embed import NoEmbedder
 
 
 def register(app: typer.Typer) -> None:
@@ -62,7 +59,10 @@ def status_command(
     ] = False,
 ) -> None:
     """Store size, latest list day, last ingest per source, next digest per plan, ledger."""
+    from bot.ops.status import gather_status, store_where
     from bot.services import build_services
+    from bot.store.db import StateCorrupt
+    from retrieval.embed import NoEmbedder
 
     settings = load_settings()
     backend, location = store_where(settings)
