@@ -498,3 +498,23 @@ async def test_start_schedules_one_job_per_plan_and_follows_chat_changes(tmp_pat
         assert "digest:slack:C2" in ids and "digest:discord:9" not in ids
     finally:
         sched.shutdown()
+
+
+async def test_housekeeping_runs_at_start_and_daily_and_never_stops_digests(tmp_path, papers):
+    clock = Clock(at_berlin(19, 9))
+    runs: list[str] = []
+
+    def housekeeping() -> None:
+        runs.append("pruned")
+        raise RuntimeError("state database busy")  # a failure is logged, digests go on
+
+    sched = build(tmp_path / "s.db", papers, clock, housekeeping=housekeeping)
+    sched.posters["slack"] = poster = Poster()
+    await sched.start()
+    try:
+        assert runs == ["pruned"], "pruned once at start"
+        job = sched.scheduler.get_job("housekeeping")
+        assert job is not None and job.trigger.interval.total_seconds() == 86400
+        assert len(poster.posts) == 1, "the due digest was still posted"
+    finally:
+        sched.shutdown()
