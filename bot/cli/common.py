@@ -6,9 +6,11 @@ Command modules import from here, never from :mod:`bot.cli.main`, so there is no
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -34,6 +36,18 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=wanted, format=LOG_FORMAT, force=True)
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(wanted, logging.WARNING))
+
+
+def run_process(main: Coroutine[Any, Any, object]) -> None:
+    """Run a command's main coroutine to its end (or Ctrl-C / SIGTERM); a token the platform
+    rejects (:class:`~bot.ops.signin.TokenRejected`) is a one-line error with exit code 2."""
+    from bot.ops.signin import TokenRejected
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+            asyncio.run(main)
+    except TokenRejected as error:
+        raise fail(str(error), 2) from error
 
 
 def fail(message: str, code: int) -> typer.Exit:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import configure_logging, fail, load_settings
+from bot.cli.common import configure_logging, load_settings, run_process
 from bot.cli.health import ops_port_option
 
 if TYPE_CHECKING:
@@ -59,13 +58,7 @@ def discord_command(
         return
     settings = _with_token(load_settings(), guild)
     configure_logging(settings.log_level)
-    from bot.ops.signin import TokenRejected
-
-    try:
-        with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-            asyncio.run(serve_discord(settings, scheduler=not no_scheduler, ops_port=ops_port))
-    except TokenRejected as error:
-        raise fail(str(error), 2) from error
+    run_process(serve_discord(settings, scheduler=not no_scheduler, ops_port=ops_port))
 
 
 async def serve_discord(
@@ -120,12 +113,7 @@ def sync_command(
     """Sync the /papers slash commands with Discord now, even if they did not change."""
     settings = _with_token(load_settings(), guild)
     configure_logging(settings.log_level)
-    from bot.ops.signin import TokenRejected
-
-    try:
-        asyncio.run(_sync(settings))
-    except TokenRejected as error:
-        raise fail(str(error), 2) from error
+    run_process(_sync(settings))
     where = (
         f"to guild(s) {', '.join(map(str, settings.discord.guild_ids))}"
         if settings.discord.guild_ids

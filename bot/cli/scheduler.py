@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.chat.reply import Reply
-from bot.cli.common import configure_logging, fail, load_settings
+from bot.cli.common import configure_logging, load_settings, run_process
 from bot.cli.health import ops_port_option
 
 if TYPE_CHECKING:
@@ -51,13 +51,7 @@ def scheduler_command(
     settings = load_settings()
     configure_logging(settings.log_level)
     port = settings.ops.scheduler_port if ops_port is None else ops_port
-    from bot.ops.signin import TokenRejected
-
-    try:
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve_scheduler(settings, port))
-    except TokenRejected as error:
-        raise fail(str(error), 2) from error
+    run_process(serve_scheduler(settings, port))
 
 
 async def serve_scheduler(settings: Settings, ops_port: int) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from bot.cli.common import configure_logging, fail, load_settings
+from bot.cli.common import configure_logging, load_settings, run_process
 from bot.cli.health import ops_port_option
 
 if TYPE_CHECKING:
@@ -52,13 +51,7 @@ def slack_command(
         typer.echo(problem, err=True)
         raise typer.Exit(2)
     configure_logging(settings.log_level)
-    from bot.ops.signin import TokenRejected
-
-    try:
-        with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-            asyncio.run(serve_slack(settings, scheduler=not no_scheduler, ops_port=ops_port))
-    except TokenRejected as error:
-        raise fail(str(error), 2) from error
+    run_process(serve_slack(settings, scheduler=not no_scheduler, ops_port=ops_port))
 
 
 def missing_secret(settings: Settings) -> str | None:
