@@ -8,7 +8,9 @@ do not pollute the dense/BM25 search:
   rules live in :mod:`retrieval.dates`);
 * ``by <author>`` (1-4 words, stopping at a filter word; see ``_NOT_A_NAME`` for the words
   after which "by" is ordinary English: "by using", "by the", "by means of", "by reducing");
-* ordering words ("trending", "popular", "hot" -> trending; "latest", "newest", "recent" -> newest);
+* explicit ordering words ("trending", "popular", "hot" -> trending; "latest", "newest first",
+  "sorted by date" -> newest); "recent", "new" and "what's new" do not re-order;
+* a number of results ("top 5", "10 papers on ..."), 1..10;
 * an arXiv id or paper URL ("papers like 2105.03824", "similar to arxiv.org/abs/...") ->
   ``similar_to`` with the version stripped.
 
@@ -52,21 +54,32 @@ def _words(text: str) -> frozenset[str]:
 
 
 # --- ordering words (a group "w", when present, is the part that is cut out) -------------------
-_LEAD_NEW = r"^(?:(?:what|what['’]s|show|give|get|find|me|the|any|anything|some|is|are|there)\s+)*"
+# Only an explicit request re-orders: "recent", "new" and "what's new" are ordinary words (most
+# pasted abstracts start "Recent work ..."), so they never switch to newest-first.
+_PAPERS_AHEAD = r"(?=(?:papers?|preprints?|articles?|work|research|results?)\b)"
 _ORDER_RULES: list[tuple[re.Pattern[str], Order]] = [
     (re.compile(p, re.I), order)
     for p, order in [
         (rf"{_B}(?:most\s+(?:upvoted|popular|liked|discussed)|trending|popular|upvoted|"
          rf"hottest|hot)(?:\s+(?:in|on|for)(?=\s))?{_E}|🔥", "trending"),
         (rf"{_B}(?:(?:sort(?:ed)?|order(?:ed)?)\s+by\s+(?:date|recency)|by\s+date|"
-         rf"newest(?:\s+first)?|latest|most\s+recent|recent(?:ly)?){_E}", "newest"),
+         rf"(?:newest|latest|most\s+recent)\s+first|newest|latest){_E}", "newest"),
+        (rf"{_B}(?P<w>most\s+recent)\s+{_PAPERS_AHEAD}", "newest"),
         (rf"{_B}(?:(?:sort(?:ed)?|order(?:ed)?)\s+by\s+relevance|most\s+relevant){_E}",
          "relevance"),
-        (rf"{_LEAD_NEW}(?P<w>new(?:\s+(?:in|on|for|about))?){_E}", "newest"),
-        (rf"{_B}(?P<w>new)\s+(?=(?:papers?|preprints?|articles?|work|research)\b)", "newest"),
-        (rf"{_B}(?P<w>top)\s+(?=(?:papers?|preprints?|articles?)\b)", "trending"),
+        (rf"{_B}(?P<w>top)\s+{_PAPERS_AHEAD}", "trending"),
     ]
 ]  # fmt: skip
+# "top 5 ...", "10 papers on ...": how many results to show
+_NUMBER_WORDS = "one two three four five six seven eight nine ten eleven twelve fifteen twenty"
+_COUNT_VALUES = dict(zip(_NUMBER_WORDS.split(), [*range(1, 13), 15, 20], strict=True))
+_COUNT = rf"(?P<n>\d{{1,3}}|{'|'.join(_COUNT_VALUES)})"
+_COUNT_RES = [
+    re.compile(rf"{_B}(?:the\s+)?top\s+{_COUNT}{_E}", re.I),
+    re.compile(rf"{_B}{_COUNT}\s+(?:(?:new|recent|good|relevant|similar)\s+)?"
+               rf"(?=(?:papers?|preprints?|articles?|results?)\b)", re.I),
+]  # fmt: skip
+MAX_COUNT = 10
 _ORDER_RANK: dict[Order, int] = {"trending": 0, "newest": 1, "relevance": 2}
 
 # --- authors -----------------------------------------------------------------------------------
@@ -98,7 +111,9 @@ _FILLER = re.compile(
     re.I,
 )
 _LEADING = re.compile(
-    r"^(?:what\s+(?:are|is|were)|what['’]?s|which|are\s+there|is\s+there|can\s+you|could\s+you|"
+    r"^(?:what['’]?s\s+new(?:\s+(?:in|on|for|about|with))?|what\s+is\s+new(?:\s+in)?|"
+    r"more|new|recent|"
+    r"what\s+(?:are|is|were)|what['’]?s|which|are\s+there|is\s+there|can\s+you|could\s+you|"
     r"i\s+want|i\s+need|i['’]?m\s+looking\s+for|get\s+me|the|some|me|anything|something|regarding)"
     rf"{_E}\s*",
     re.I,
@@ -128,6 +143,7 @@ def parse_question(text: str, today: date, limit: int = 10) -> SearchQuery:
     work, ids = _take_ids(work, notes)
     work, since, until = take_dates(work, today, notes, _CUT)
     work, order = _take_order(work, notes)
+    work, count = _take_count(work, notes)
     work, author = _take_author(work, notes)
     if len(ids) > 1:
         notes.append(f"Several paper ids were given; using the first, {ids[0]}.")
@@ -138,7 +154,7 @@ def parse_question(text: str, today: date, limit: int = 10) -> SearchQuery:
         author=author,
         order=order,
         similar_to=ids[0] if ids else None,
-        limit=limit,
+        limit=count or limit,
         notes=tuple(notes),
     )
 
@@ -208,6 +224,20 @@ def _take_order(work: str, notes: list[str]) -> tuple[str, Order]:
     if len(set(seen)) > 1:
         notes.append(f"Several orderings were asked for; showing {order} first.")
     return work, order
+
+
+def _take_count(work: str, notes: list[str]) -> tuple[str, int | None]:
+    """ "top 5", "10 papers": the number of results asked for (1..MAX_COUNT), cut from the text."""
+    for pattern in _COUNT_RES:
+        m = pattern.search(work)
+        if m:
+            raw = m["n"].lower()
+            asked = int(raw) if raw.isdigit() else _COUNT_VALUES[raw]
+            count = min(max(asked, 1), MAX_COUNT)
+            if count != asked:
+                notes.append(f"I show 1 to {MAX_COUNT} papers at a time; showing {count}.")
+            return f"{work[: m.start()]} {_CUT} {work[m.end() :]}", count
+    return work, None
 
 
 def _name(words: list[str]) -> str | None:
