@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS paging (
     payload TEXT NOT NULL,
     created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS last_pages (
+    conversation TEXT PRIMARY KEY,
+    token TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS answers (
     platform TEXT NOT NULL,
     channel_id TEXT NOT NULL,
@@ -51,7 +56,8 @@ CREATE TABLE IF NOT EXISTS feedback (
 
 
 class BotState:
-    """Seen events, paging tokens, answer -> paper ids, and 👍/👎 feedback."""
+    """Seen events, paging tokens (and each conversation's latest one), answer -> paper ids,
+    and 👍/👎 feedback."""
 
     def __init__(self, path: Path, event_ttl_s: float = 24 * 3600) -> None:
         self.path = path
@@ -102,6 +108,28 @@ class BotState:
         """The payload saved under ``token``, or None if unknown."""
         row = self._conn.execute("SELECT payload FROM paging WHERE token = ?", (token,)).fetchone()
         return json.loads(row[0]) if row else None
+
+    def set_last_page(self, conversations: list[str], token: str) -> None:
+        """Remember ``token`` as the latest answer's paging token in each conversation key
+        (e.g. ``slack:C1:1700000000.1:U1`` for a thread, ``slack:C1::U1`` for the channel)."""
+        now = time.time()
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO last_pages (conversation, token, created_at) "
+                "VALUES (?, ?, ?)",
+                [(key, token, now) for key in conversations],
+            )
+
+    def last_page(self, conversations: list[str]) -> str | None:
+        """The paging token of the latest answer in the first of ``conversations`` that has
+        one, or None."""
+        for key in conversations:
+            row = self._conn.execute(
+                "SELECT token FROM last_pages WHERE conversation = ?", (key,)
+            ).fetchone()
+            if row:
+                return str(row[0])
+        return None
 
     def record_answer(
         self, platform: str, channel_id: str, message_id: str, paper_ids: list[str]
