@@ -32,10 +32,15 @@ def is_paging(rest: str) -> bool:
     return not rest or bool(TOKEN_RE.fullmatch(rest))
 
 
-def next_page_hint(platform: str) -> str:
-    """How to ask for the next page on ``platform``, for an answer's footer."""
+def footer_hints(platform: str, has_more: bool) -> str:
+    """What to type next on ``platform``, for an answer's footer (Discord footers show no
+    markdown, so no backticks there)."""
     if platform == "discord":
-        return "press More or send `@Paperboy more` for the next page"
-    if platform == "slack":
-        return "`@Paperboy more` in the thread (or `more` in a DM) for the next page"
-    return "`more` for the next page"
+        more, similar = "press More or send @Paperboy more", "@Paperboy similar <id>"
+    elif platform == "slack":
+        more = "`@Paperboy more` in the thread (`more` in a DM, `/papers more`)"
+        similar = "`similar <id>`"
+    else:
+        more, similar = "`more`", "`similar <id>`"
+    paging = f"{more} for the next page · " if has_more else ""
+    return f"{paging}{similar} for related work"

@@ -69,8 +69,9 @@ def no_match_reply(asked: Asked, result: SearchResult) -> Reply | None:
     )
 
 
-def results_reply(asked: Asked, result: SearchResult, token: str, hint: str) -> Reply:
-    """A page of results with paging, "similar" and feedback buttons; ``token`` pages it."""
+def results_reply(asked: Asked, result: SearchResult, token: str, hints: str) -> Reply:
+    """A page of results with paging, "similar" and feedback buttons; ``token`` pages it and
+    ``hints`` (the footer's tail) says what to type next."""
     query = result.query
     ids = [h.paper.id for h in result.hits]
     actions = []
@@ -80,14 +81,11 @@ def results_reply(asked: Asked, result: SearchResult, token: str, hint: str) -> 
     actions.append(Action("feedback", "👍", f"feedback up {token}"))
     actions.append(Action("feedback", "👎", f"feedback down {token}"))
     shown = f"{query.offset + 1}-{query.offset + len(result.hits)}"
-    footer = f"Results {shown}"
-    if result.has_more:
-        footer += f" · {hint}"
     return Reply(
         title=title_for(asked, result),
         items=tuple(to_item(hit) for hit in result.hits),
         text=" ".join(query.notes),
-        footer=footer + " · `similar <id>` for related work",
+        footer=f"Results {shown} · {hints}",
         actions=tuple(actions),
         first_rank=query.offset + 1,
         paper_ids=tuple(ids),

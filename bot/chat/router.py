@@ -20,7 +20,7 @@ from datetime import date
 from typing import Protocol
 
 from bot.chat.lookup import PaperFetcher, add_from_arxiv, quoted_title, unquote
-from bot.chat.paging import conversation_keys, is_paging, next_page_hint
+from bot.chat.paging import conversation_keys, footer_hints, is_paging
 from bot.chat.reply import ChatRequest, Reply
 from bot.chat.results import Asked, empty_reply, no_match_reply, results_reply
 from bot.ops.metrics import Metrics
@@ -253,4 +253,4 @@ class CommandRouter:
             {"question": asked.question, "offset": offset, "paper_ids": ids}
         )
         self.state.set_last_page(conversation_keys(request), token)
-        return results_reply(asked, result, token, next_page_hint(request.platform))
+        return results_reply(asked, result, token, footer_hints(request.platform, result.has_more))
