@@ -56,17 +56,27 @@ class ArxivFetcher:
         return next((p for p in papers if p.id == arxiv_id), papers[0] if papers else None)
 
 
-def add_from_arxiv(index: PaperIndex, fetcher: PaperFetcher | None, arxiv_id: str) -> str:
-    """Fetch ``arxiv_id`` and ingest it: "" on success, else why not, for the user."""
+def add_from_arxiv(
+    index: PaperIndex, fetcher: PaperFetcher | None, arxiv_id: str
+) -> tuple[str | None, str]:
+    """Fetch ``arxiv_id`` and ingest it: ``(id of the paper in the library, "")``, or
+    ``(None, why not)`` for the user. A paper whose title the library already has (the demo
+    corpus lists some papers by title only) is not added twice: that copy is used."""
     if fetcher is None:
-        return f"I don't have {arxiv_id} in my library, and fetching from arXiv is turned off."
+        return (
+            None,
+            f"I don't have {arxiv_id} in my library, and fetching from arXiv is turned off.",
+        )
     try:
         paper = fetcher.fetch(arxiv_id)
     except Exception as error:  # offline, refused, garbled: the user gets a sentence either way
         log.warning("could not fetch %s from arXiv: %s", arxiv_id, error)
-        return f"I don't have {arxiv_id} in my library and couldn't reach arXiv to fetch it."
+        return None, f"I don't have {arxiv_id} in my library and couldn't reach arXiv to fetch it."
     if paper is None:
-        return f"arXiv has no paper {arxiv_id}, and it isn't in my library."
+        return None, f"arXiv has no paper {arxiv_id}, and it isn't in my library."
+    known = index.find_title(paper.title)
+    if known is not None:
+        return known.id, ""
     index.ingest([paper])
     log.info("fetched %s from arXiv into the library", paper.id)
-    return ""
+    return paper.id, ""

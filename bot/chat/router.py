@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Protocol
 
+from bot.chat.help import HELP
 from bot.chat.lookup import PaperFetcher, add_from_arxiv, quoted_title, unquote
 from bot.chat.paging import conversation_keys, footer_hints, is_paging
 from bot.chat.reply import ChatRequest, Reply
@@ -34,16 +35,6 @@ from retrieval.text import normalise_space
 log = logging.getLogger(__name__)
 MAX_QUESTION = 500  # longer than this, a text is a pasted passage: "papers like this"
 MAX_PASSAGE = 5000
-
-HELP = """Ask me for research papers in plain words:
-• `fast FFT-based attention papers` · `top 3 papers on token mixing`
-• `linear attention papers from this month` · `diffusion since 2024` · `by Yann LeCun`
-• `trending papers this week` · `latest papers on state space models` · `… sorted by date`
-• `similar 2607.27230` (or any arXiv / Hugging Face paper URL; I fetch papers I don't have)
-• `papers like "FNet: Mixing Tokens with Fourier Transforms"` (a title in my library)
-• paste an abstract or a paragraph (up to 5,000 characters) for papers like it
-• `more` for the next page of my last answer here
-Channel digest (admins): `subscribe <topic>` · `unsubscribe` · `settings` · `digest` shows today's."""
 
 
 class DigestCommands(Protocol):
@@ -182,9 +173,11 @@ class CommandRouter:
         try:
             result = self.index.search(query, mode=self.mode, today=self.today())
         except UnknownPaper as missing:
-            problem = add_from_arxiv(self.index, self.fetcher, str(missing))
-            if problem:
+            found, problem = add_from_arxiv(self.index, self.fetcher, str(missing))
+            if found is None:
                 return error_reply(f"{problem} Try describing it in words: `search <topic>`.")
+            query = replace(query, similar_to=found)
+            asked = replace(asked, question=f"similar {found}")
             result = self.index.search(query, mode=self.mode, today=self.today())
         return self.render_result(request, asked, result)
 
