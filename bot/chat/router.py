@@ -194,7 +194,9 @@ class CommandRouter:
             )
         reply = self.ask(payload["question"], request, offset=int(payload["offset"]))
         if reply.kind == "results" and not reply.items:
-            return Reply(title="That's all", text="There are no more results for that question.")
+            return Reply(
+                title="That's all", text="There are no more results for that question.", kind="info"
+            )
         return reply
 
     def feedback(self, request: ChatRequest, rest: str) -> Reply:
