@@ -62,3 +62,20 @@ async def test_more_in_a_dm_and_questions_that_start_with_more(start_bot) -> Non
     searched = (await bot.slack.wait_for("chat.postMessage", 4))[3]
     assert "Results 1-5" in shown(searched) and "expired" not in shown(searched)
     assert "Papers for “fast Fourier transforms”" in shown(searched)
+
+
+async def test_typed_more_after_the_more_button_continues_from_the_button(start_bot) -> None:
+    bot = await start_bot()
+    question = mention(TOPIC, channel="C0MOREBTN", ts="1700000400.000100")
+    await bot.event(question)
+    [first] = await bot.slack.wait_for("chat.postMessage")
+    posted = {**first.params, "ts": first.response["ts"], "thread_ts": question["ts"]}
+    [button] = [b for b in base.buttons(first.params) if b["action_id"] == "paperboy_more"]
+    await bot.press(button, posted, "C0MOREBTN", "more")
+    second = (await bot.slack.wait_for("chat.postMessage", 2))[1]
+    assert "Results 6-10" in shown(second)
+
+    await bot.event({**mention("more", channel="C0MOREBTN"), "thread_ts": question["ts"]})
+    third = (await bot.slack.wait_for("chat.postMessage", 3))[2]
+    assert third.params["thread_ts"] == question["ts"]
+    assert "Results 11-15" in shown(third), "typed more continues after the button's page"
