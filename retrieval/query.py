@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import date
 
+from retrieval.counts import take_count
 from retrieval.dates import take_dates
 from retrieval.models import Order, SearchQuery, strip_arxiv_version
 from retrieval.text import normalise_space
@@ -70,16 +71,6 @@ _ORDER_RULES: list[tuple[re.Pattern[str], Order]] = [
         (rf"{_B}(?P<w>top)\s+{_PAPERS_AHEAD}", "trending"),
     ]
 ]  # fmt: skip
-# "top 5 ...", "10 papers on ...": how many results to show
-_NUMBER_WORDS = "one two three four five six seven eight nine ten eleven twelve fifteen twenty"
-_COUNT_VALUES = dict(zip(_NUMBER_WORDS.split(), [*range(1, 13), 15, 20], strict=True))
-_COUNT = rf"(?P<n>\d{{1,3}}|{'|'.join(_COUNT_VALUES)})"
-_COUNT_RES = [
-    re.compile(rf"{_B}(?:the\s+)?top\s+{_COUNT}{_E}", re.I),
-    re.compile(rf"{_B}{_COUNT}\s+(?:(?:new|recent|good|relevant|similar)\s+)?"
-               rf"(?=(?:papers?|preprints?|articles?|results?)\b)", re.I),
-]  # fmt: skip
-MAX_COUNT = 10
 _ORDER_RANK: dict[Order, int] = {"trending": 0, "newest": 1, "relevance": 2}
 
 # --- authors -----------------------------------------------------------------------------------
@@ -143,7 +134,7 @@ def parse_question(text: str, today: date, limit: int = 10) -> SearchQuery:
     work, ids = _take_ids(work, notes)
     work, since, until = take_dates(work, today, notes, _CUT)
     work, order = _take_order(work, notes)
-    work, count = _take_count(work, notes)
+    work, count = take_count(work, notes, _CUT)
     work, author = _take_author(work, notes)
     if len(ids) > 1:
         notes.append(f"Several paper ids were given; using the first, {ids[0]}.")
@@ -224,20 +215,6 @@ def _take_order(work: str, notes: list[str]) -> tuple[str, Order]:
     if len(set(seen)) > 1:
         notes.append(f"Several orderings were asked for; showing {order} first.")
     return work, order
-
-
-def _take_count(work: str, notes: list[str]) -> tuple[str, int | None]:
-    """ "top 5", "10 papers": the number of results asked for (1..MAX_COUNT), cut from the text."""
-    for pattern in _COUNT_RES:
-        m = pattern.search(work)
-        if m:
-            raw = m["n"].lower()
-            asked = int(raw) if raw.isdigit() else _COUNT_VALUES[raw]
-            count = min(max(asked, 1), MAX_COUNT)
-            if count != asked:
-                notes.append(f"I show 1 to {MAX_COUNT} papers at a time; showing {count}.")
-            return f"{work[: m.start()]} {_CUT} {work[m.end() :]}", count
-    return work, None
 
 
 def _name(words: list[str]) -> str | None:
