@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from bot.chat.lookup import ArxivFetcher
 from bot.chat.router import CommandRouter
 from bot.digest.chat import DigestChat
 from bot.digest.plans import PlanBook
@@ -110,5 +111,10 @@ def build_services(
         mode=settings.search.mode,
         today=today,
         metrics=metrics,
+        fetcher=(
+            ArxivFetcher(settings.scheduler.arxiv_api_url)
+            if settings.search.fetch_missing_papers
+            else None
+        ),
     )
     return Services(settings, index, state, router, digests.ledger, digests, clock, metrics)

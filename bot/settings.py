@@ -51,6 +51,9 @@ class SearchSettings(Section):
 
     results_per_page: int = Field(5, ge=1, le=20)
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    # "similar <arXiv id>" for a paper not in the library fetches it from
+    # scheduler.arxiv_api_url and adds it
+    fetch_missing_papers: bool = True
 
 
 class SlackSettings(Section):

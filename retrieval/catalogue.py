@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.records import bad_fields, stored_count, yyyymmdd_to_day
+from retrieval.titles import match_title, normalise_title
 
 log = logging.getLogger(__name__)
 _NO_DAY = -1
@@ -37,6 +38,7 @@ class Catalogue:
     upvotes: np.ndarray  # -1 when unknown
     authors: list[str]  # lower-cased "; "-joined names
     revision: int = 0
+    titles: list[str] = field(default_factory=list)  # as retrieval.titles.normalise_title
     # vectors for exact scoring, fetched on first use: row i belongs to ids[i] when loaded[i]
     _matrix: np.ndarray | None = field(default=None, repr=False)
     _loaded: np.ndarray | None = field(default=None, repr=False)
@@ -52,6 +54,7 @@ class Catalogue:
         list_day: list[int] = []
         upvotes: list[int] = []
         authors: list[str] = []
+        titles: list[str] = []
         for pid, meta in records:
             ids.append(pid)
             published = _ordinal(meta.get("published"))
@@ -63,6 +66,7 @@ class Catalogue:
             if bad := bad_fields(meta):
                 log.warning("paper %s: stored %s unreadable, read as absent", pid, ", ".join(bad))
             authors.append(str(meta.get("authors", "")).lower())
+            titles.append(normalise_title(str(meta.get("title", ""))))
         return cls(
             ids=ids,
             day=np.asarray(day, dtype=np.int64),
@@ -70,6 +74,7 @@ class Catalogue:
             upvotes=np.asarray(upvotes, dtype=np.int64),
             authors=authors,
             revision=revision,
+            titles=titles,
         )
 
     def __len__(self) -> int:
@@ -137,6 +142,16 @@ class Catalogue:
         effective = np.where(self.list_day != _NO_DAY, self.list_day, self.day)
         keep = (effective >= since.toordinal()) & (effective <= until.toordinal())
         return self.ids_where(keep)
+
+    def newest_day(self) -> date | None:
+        """The newest paper's date (publication day, else list day), or None when none has one."""
+        if not len(self.ids) or self.day.max() == _NO_DAY:
+            return None
+        return date.fromordinal(int(self.day.max()))
+
+    def title_position(self, title: str) -> int | None:
+        """Position of the paper titled ``title`` (exact or near-exact), or None."""
+        return match_title(title, self.titles)
 
     def latest_list_day(self) -> date | None:
         """The most recent HF list day known, or None."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -230,6 +231,12 @@ class PaperIndex:
         """One paper by id."""
         return self.store.get_many([paper_id]).get(paper_id)
 
+    def find_title(self, title: str) -> Paper | None:
+        """The paper titled ``title`` (exact or near-exact, see :mod:`retrieval.titles`)."""
+        catalogue = self.catalogue()
+        position = catalogue.title_position(title)
+        return None if position is None else self.get(catalogue.ids[position])
+
     def latest_list_date(self) -> date | None:
         """The most recent Hugging Face daily list day in the store."""
         return self.catalogue().latest_list_day()
@@ -264,7 +271,10 @@ class PaperIndex:
             fused = self._search.fuse(dense, lexical, mode)
         else:
             fused = Candidates([(pid, 0.0) for pid in catalogue.newest_first(keep)[:depth]])
-        return self._page(query, fused, vector, today)
+        result = self._page(query, fused, vector, today)
+        if vector is None or mode == "lexical" or not dense.ranked:
+            return result
+        return replace(result, best_similarity=max(score for _, score in dense.ranked))
 
     def similar(
         self,

@@ -139,6 +139,7 @@ class SearchResult:
     hits: tuple[Hit, ...]
     total_candidates: int = 0
     anchor: Paper | None = None
+    best_similarity: float | None = None  # the best dense cosine among allowed papers
 
     @property
     def has_more(self) -> bool:

@@ -8,7 +8,9 @@ do not pollute the dense/BM25 search:
   rules live in :mod:`retrieval.dates`);
 * ``by <author>`` (1-4 words, stopping at a filter word; see ``_NOT_A_NAME`` for the words
   after which "by" is ordinary English: "by using", "by the", "by means of", "by reducing");
-* ordering words ("trending", "popular", "hot" -> trending; "latest", "newest", "recent" -> newest);
+* explicit ordering words ("trending", "popular", "hot" -> trending; "latest", "newest first",
+  "sorted by date" -> newest); "recent", "new" and "what's new" do not re-order;
+* a number of results ("top 5", "10 papers on ..."), 1..10;
 * an arXiv id or paper URL ("papers like 2105.03824", "similar to arxiv.org/abs/...") ->
   ``similar_to`` with the version stripped.
 
@@ -23,6 +25,7 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import date
 
+from retrieval.counts import take_count
 from retrieval.dates import take_dates
 from retrieval.models import Order, SearchQuery, strip_arxiv_version
 from retrieval.text import normalise_space
@@ -52,19 +55,20 @@ def _words(text: str) -> frozenset[str]:
 
 
 # --- ordering words (a group "w", when present, is the part that is cut out) -------------------
-_LEAD_NEW = r"^(?:(?:what|what['’]s|show|give|get|find|me|the|any|anything|some|is|are|there)\s+)*"
+# Only an explicit request re-orders: "recent", "new" and "what's new" are ordinary words (most
+# pasted abstracts start "Recent work ..."), so they never switch to newest-first.
+_PAPERS_AHEAD = r"(?=(?:papers?|preprints?|articles?|work|research|results?)\b)"
 _ORDER_RULES: list[tuple[re.Pattern[str], Order]] = [
     (re.compile(p, re.I), order)
     for p, order in [
         (rf"{_B}(?:most\s+(?:upvoted|popular|liked|discussed)|trending|popular|upvoted|"
          rf"hottest|hot)(?:\s+(?:in|on|for)(?=\s))?{_E}|🔥", "trending"),
         (rf"{_B}(?:(?:sort(?:ed)?|order(?:ed)?)\s+by\s+(?:date|recency)|by\s+date|"
-         rf"newest(?:\s+first)?|latest|most\s+recent|recent(?:ly)?){_E}", "newest"),
+         rf"(?:newest|latest|most\s+recent)\s+first|newest|latest){_E}", "newest"),
+        (rf"{_B}(?P<w>most\s+recent)\s+{_PAPERS_AHEAD}", "newest"),
         (rf"{_B}(?:(?:sort(?:ed)?|order(?:ed)?)\s+by\s+relevance|most\s+relevant){_E}",
          "relevance"),
-        (rf"{_LEAD_NEW}(?P<w>new(?:\s+(?:in|on|for|about))?){_E}", "newest"),
-        (rf"{_B}(?P<w>new)\s+(?=(?:papers?|preprints?|articles?|work|research)\b)", "newest"),
-        (rf"{_B}(?P<w>top)\s+(?=(?:papers?|preprints?|articles?)\b)", "trending"),
+        (rf"{_B}(?P<w>top)\s+{_PAPERS_AHEAD}", "trending"),
     ]
 ]  # fmt: skip
 _ORDER_RANK: dict[Order, int] = {"trending": 0, "newest": 1, "relevance": 2}
@@ -98,7 +102,9 @@ _FILLER = re.compile(
     re.I,
 )
 _LEADING = re.compile(
-    r"^(?:what\s+(?:are|is|were)|what['’]?s|which|are\s+there|is\s+there|can\s+you|could\s+you|"
+    r"^(?:what['’]?s\s+new(?:\s+(?:in|on|for|about|with))?|what\s+is\s+new(?:\s+in)?|"
+    r"more|new|recent|"
+    r"what\s+(?:are|is|were)|what['’]?s|which|are\s+there|is\s+there|can\s+you|could\s+you|"
     r"i\s+want|i\s+need|i['’]?m\s+looking\s+for|get\s+me|the|some|me|anything|something|regarding)"
     rf"{_E}\s*",
     re.I,
@@ -128,6 +134,7 @@ def parse_question(text: str, today: date, limit: int = 10) -> SearchQuery:
     work, ids = _take_ids(work, notes)
     work, since, until = take_dates(work, today, notes, _CUT)
     work, order = _take_order(work, notes)
+    work, count = take_count(work, notes, _CUT)
     work, author = _take_author(work, notes)
     if len(ids) > 1:
         notes.append(f"Several paper ids were given; using the first, {ids[0]}.")
@@ -138,7 +145,7 @@ def parse_question(text: str, today: date, limit: int = 10) -> SearchQuery:
         author=author,
         order=order,
         similar_to=ids[0] if ids else None,
-        limit=limit,
+        limit=count or limit,
         notes=tuple(notes),
     )
 

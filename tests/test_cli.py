@@ -72,7 +72,8 @@ def test_second_ask_reuses_the_store(first_run):
 
 def test_unknown_paper_gets_a_friendly_error(first_run):
     data_dir, _ = first_run
-    done = paperboy("similar", "2101.99999", data_dir=data_dir)
+    no_fetch = {"PAPERBOY_SEARCH__FETCH_MISSING_PAPERS": "false"}  # no network in tests
+    done = paperboy("similar", "2101.99999", data_dir=data_dir, extra_env=no_fetch)
     assert done.returncode == 0
     assert "don't have 2101.99999" in done.stdout
     junk = paperboy("similar", "not-a-paper", data_dir=data_dir)

@@ -18,7 +18,7 @@ def services(demo_index_dir, embedder, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(demo_index_dir, data)
     built = build_services(
-        Settings(data_dir=data),
+        Settings(data_dir=data, search={"fetch_missing_papers": False}),
         embedder=embedder,
         clock=lambda: datetime(2026, 8, 21, 9, tzinfo=UTC),
     )
@@ -72,7 +72,7 @@ def test_feedback_button_records_paper_ids(services):
         ("similar banana", "doesn't look like an arXiv id"),
         ("similar 2101.99999", "don't have 2101.99999"),
         ("more deadbeef", "expired"),
-        ("x" * 600, "too long"),
+        ("x" * 6000, "I can read up to 5,000"),
         ("papers", "What topic?"),
     ],
 )

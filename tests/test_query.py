@@ -124,9 +124,9 @@ def test_only_the_first_of_several_authors_is_used_with_a_note():
         ("trending in 2025", "trending", ""),
         ("latest diffusion papers", "newest", "diffusion"),
         ("newest papers about diffusion", "newest", "diffusion"),
-        ("recent work on world models", "newest", "work world models"),
-        ("new papers on speech", "newest", "speech"),
-        ("what's new in speech?", "newest", "speech"),
+        ("recent work on world models", "relevance", "work world models"),
+        ("new papers on speech", "relevance", "speech"),
+        ("what's new in speech?", "relevance", "speech"),
         ("diffusion, sorted by date", "newest", "diffusion"),
         ("diffusion models", "relevance", "diffusion models"),
         (

@@ -64,6 +64,12 @@ def test_bot_state_answers_once_pages_and_counts_the_latest_vote(state_target):
     state.record_feedback("slack", "C1", "m9", "U1", -1)  # changed their mind
     state.record_feedback("slack", "C1", "m9", "U2", -1)
     assert state.feedback_totals() == {"a": -2, "b": -2}
+    state.set_last_page(["slack:C1:1.5:U1", "slack:C1::U1"], token)  # a thread, its channel
+    newer = state.save_page({"query": "mamba"})
+    state.set_last_page(["slack:C1::U1"], newer)  # a later answer in the channel
+    assert state.last_page(["slack:C1:1.5:U1", "slack:C1::U1"]) == token, "the thread first"
+    assert state.last_page(["slack:C1:9.9:U1", "slack:C1::U1"]) == newer
+    assert state.last_page(["slack:C1::U2"]) is None, "another user's answers are not theirs"
     state.close()
 
 
@@ -73,14 +79,17 @@ def test_retention_prunes_old_rows_and_keeps_recent_ones(state_target):
     old_token = state.save_page({"q": "old"})
     state.record_answer("slack", "C1", "old", ["a"])
     state.record_feedback("slack", "C1", "old", "U1", 1)
+    state.set_last_page(["slack:C1::U1"], old_token)
     long_ago = time.time() - 40 * 86400
     for table, column in (("seen_events", "seen_at"), ("paging", "created_at"),
-                          ("answers", "created_at"), ("feedback", "created_at")):  # fmt: skip
+                          ("last_pages", "created_at"), ("answers", "created_at"),
+                          ("feedback", "created_at")):  # fmt: skip
         state.db.execute(f"UPDATE {table} SET {column} = :t", t=long_ago)
     new_token = state.save_page({"q": "new"})
     state.claim_event("new")
     deleted = state.prune(30 * 86400)
-    assert deleted == {"seen_events": 1, "paging": 1, "answers": 1, "feedback": 1}
+    assert deleted == {"seen_events": 1, "paging": 1, "last_pages": 1, "answers": 1, "feedback": 1}
+    assert state.last_page(["slack:C1::U1"]) is None
     assert state.load_page(old_token) is None and state.load_page(new_token) == {"q": "new"}
     assert not state.claim_event("new") and state.claim_event("old")
     state.close()

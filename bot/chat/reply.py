@@ -21,7 +21,9 @@ class ChatRequest:
     ``text`` is what the user typed with the bot mention / slash-command name removed, e.g.
     ``"fast FFT-based attention papers"``, ``"similar 2105.03824"``, ``"digest"``, ``"help"``.
     ``is_admin`` is decided by the adapter from platform permissions (workspace admin, Manage
-    Channels, a configured role or allow-list) and gates digest-plan changes.
+    Channels, a configured role or allow-list) and gates digest-plan changes. ``thread_id`` is
+    the thread the answer goes to (Slack's thread ``ts``), "" when there is none; with the
+    channel and user it names the conversation whose latest answer a typed ``more`` pages.
     """
 
     text: str
@@ -29,6 +31,7 @@ class ChatRequest:
     channel_id: str = "cli"
     user_id: str = "cli"
     is_admin: bool = False
+    thread_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

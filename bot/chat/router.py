@@ -1,10 +1,13 @@
 """Text -> intent -> Reply: the only command parser, shared by Slack, Discord and the CLI.
 
 Grammar (first word decides; anything else is a question):
-``help`` · ``search <question>`` · ``similar <arXiv id or URL>`` · ``more <token>`` ·
+``help`` · ``search <question>`` · ``similar <arXiv id, URL or title>`` · ``more`` (the next
+page of the latest answer in this thread / DM / channel) or ``more <token>`` (a button) ·
 ``digest`` · ``subscribe <topic>`` · ``unsubscribe`` · ``settings`` ·
 ``feedback up|down <token>``. Questions may carry their own filters ("since 2024", "by Hinton",
-"this week", "trending") and an arXiv id/URL means "similar papers".
+"this week", "newest first", "trending", "top 5"); an arXiv id/URL or a quoted title means
+"similar papers" (an arXiv paper not in the library is fetched and added); a pasted passage
+(over 500 characters) means "papers like this passage".
 """
 
 from __future__ import annotations
@@ -16,24 +19,22 @@ from dataclasses import replace
 from datetime import date
 from typing import Protocol
 
-from bot.chat.reply import Action, ChatRequest, Reply, ReplyItem
+from bot.chat.help import HELP
+from bot.chat.lookup import PaperFetcher, add_from_arxiv, quoted_title, unquote
+from bot.chat.paging import conversation_keys, footer_hints, is_paging
+from bot.chat.reply import ChatRequest, Reply
+from bot.chat.results import Asked, empty_reply, no_match_reply, results_reply
 from bot.ops.metrics import Metrics
 from bot.store.state import BotState
 from retrieval.index import PaperIndex, UnknownPaper
-from retrieval.models import Hit, SearchQuery, SearchResult
-from retrieval.query import describe_filters, find_arxiv_id, parse_question
+from retrieval.models import SearchQuery, SearchResult
+from retrieval.query import find_arxiv_id, parse_question
 from retrieval.search import Mode
 from retrieval.text import normalise_space
 
 log = logging.getLogger(__name__)
-MAX_QUESTION = 500
-
-HELP = """Ask me for research papers in plain words:
-• `fast FFT-based attention papers`
-• `linear attention papers from this month` · `diffusion since 2024` · `by Yann LeCun`
-• `trending papers this week` · `newest state space models`
-• `similar 2105.03824` (or any arXiv / Hugging Face paper URL)
-Channel digest (admins): `subscribe <topic>` · `unsubscribe` · `settings` · `digest` shows today's."""
+MAX_QUESTION = 500  # longer than this, a text is a pasted passage: "papers like this"
+MAX_PASSAGE = 5000
 
 
 class DigestCommands(Protocol):
@@ -62,6 +63,7 @@ class CommandRouter:
         mode: Mode = "hybrid",
         today: Callable[[], date] = date.today,
         metrics: Metrics | None = None,
+        fetcher: PaperFetcher | None = None,
     ) -> None:
         self.index = index
         self.state = state
@@ -70,6 +72,7 @@ class CommandRouter:
         self.mode = mode
         self.today = today
         self.metrics = metrics or Metrics()
+        self.fetcher = fetcher
 
     def handle(self, request: ChatRequest) -> Reply:
         """Answer one request. Never raises for bad input; failures become error replies."""
@@ -101,33 +104,65 @@ class CommandRouter:
         if word in ("", "help", "?"):
             return Reply(title="Paperboy help", text=HELP, kind="help")
         if word == "search":
-            return self.ask(rest)
+            return self.ask(rest, request)
         if word == "similar":
-            if not rest:
-                return error_reply("Tell me which paper: `similar 2105.03824` or a paper URL.")
-            paper_id = find_arxiv_id(rest) or rest.split()[0]
-            if not (find_arxiv_id(rest) or self.index.get(paper_id)):
-                return error_reply(
-                    f"“{rest[:80]}” doesn't look like an arXiv id or paper URL. "
-                    "Try `similar 2105.03824` or `similar https://arxiv.org/abs/2105.03824`."
-                )
-            return self.ask(f"similar {paper_id}")
-        if word == "more":
-            return self.more(rest)
+            return self.similar(request, rest)
+        if word == "more" and is_paging(rest):
+            return self.more(request, rest)
         if word == "feedback":
             return self.feedback(request, rest)
         if word in ("digest", "subscribe", "unsubscribe", "settings"):
             return self.digest_command(request, word, rest)
-        return self.ask(text)
+        return self.ask(text, request)
 
-    def ask(self, question: str, offset: int = 0) -> Reply:
-        """Run a question and render one page of results."""
-        if not question.strip():
+    def similar(self, request: ChatRequest, rest: str) -> Reply:
+        """``similar <arXiv id, URL or title>``."""
+        if not rest:
+            return error_reply("Tell me which paper: `similar 2607.27230` or a paper URL.")
+        paper_id = find_arxiv_id(rest)
+        if paper_id is None and self.index.get(rest.split()[0]) is not None:
+            paper_id = rest.split()[0]
+        if paper_id is not None:
+            return self.ask(f"similar {paper_id}", request)
+        return self.like_title(request, unquote(rest), quoted=rest[:1] in "\"“'‘")
+
+    def like_title(self, request: ChatRequest, title: str, quoted: bool = True) -> Reply:
+        """Papers like the library paper titled ``title``; when it isn't there, say so."""
+        paper = self.index.find_title(title)
+        if paper is None:
+            found = (
+                f"I couldn't find a paper titled “{title[:120]}” in my library."
+                if quoted
+                else f"“{title[:120]}” doesn't look like an arXiv id, and no paper in my "
+                "library has that title."
+            )
+            return error_reply(
+                f"{found} "
+                f"For a text search, ask `search {title[:120]}`; for a paper I don't have, "
+                "give its arXiv id: `similar 2607.27230`."
+            )
+        return self.ask(f"similar {paper.id}", request)
+
+    def ask(self, question: str, request: ChatRequest | None = None, offset: int = 0) -> Reply:
+        """Run a question (or a pasted passage) and render one page of results."""
+        request = request or ChatRequest(text=question)
+        question = question.strip()
+        if not question:
             return error_reply("What should I look for? Try `fast FFT-based attention papers`.")
-        if len(question) > MAX_QUESTION:
-            return error_reply(f"That question is too long; keep it under {MAX_QUESTION} chars.")
+        if len(question) > MAX_PASSAGE:
+            return error_reply(
+                f"That's {len(question):,} characters; I can read up to {MAX_PASSAGE:,}. "
+                "Paste the abstract or one paragraph and I'll find papers like it."
+            )
+        title = quoted_title(question)
+        if title is not None and len(question) <= MAX_QUESTION:
+            return self.like_title(request, title)
+        asked = Asked(question, platform=request.platform)
         word, _, target = question.partition(" ")
-        if word == "similar" and target:
+        if len(question) > MAX_QUESTION:
+            asked = Asked(question, "the passage you pasted", request.platform)
+            query = SearchQuery(text=question, limit=self.page_size, offset=offset)
+        elif word == "similar" and target:
             query = SearchQuery(similar_to=target.strip(), limit=self.page_size, offset=offset)
         else:
             query = parse_question(question, self.today(), limit=self.page_size)
@@ -138,18 +173,31 @@ class CommandRouter:
         try:
             result = self.index.search(query, mode=self.mode, today=self.today())
         except UnknownPaper as missing:
-            return error_reply(
-                f"I don't have {missing} in my library yet, so I can't find papers like it. "
-                "Try describing it in words."
-            )
-        return self.render_result(question, result)
+            found, problem = add_from_arxiv(self.index, self.fetcher, str(missing))
+            if found is None:
+                return error_reply(f"{problem} Try describing it in words: `search <topic>`.")
+            query = replace(query, similar_to=found)
+            asked = replace(asked, question=f"similar {found}")
+            result = self.index.search(query, mode=self.mode, today=self.today())
+        return self.render_result(request, asked, result)
 
-    def more(self, token: str) -> Reply:
-        """The next page of an earlier question."""
-        payload = self.state.load_page(token.strip()) if token.strip() else None
+    def more(self, request: ChatRequest, token: str) -> Reply:
+        """The next page of an earlier answer: the button's token, or (typed ``more``) the latest
+        answer in this thread / DM / channel for this user."""
+        token = token.strip() or self.state.last_page(conversation_keys(request)) or ""
+        payload = self.state.load_page(token) if token else None
         if not payload:
-            return error_reply("That list has expired; please ask again.")
-        return self.ask(payload["question"], offset=int(payload["offset"]))
+            return error_reply(
+                "That list has expired; please ask again."
+                if token
+                else "There is no earlier answer here to continue; ask a question first."
+            )
+        reply = self.ask(payload["question"], request, offset=int(payload["offset"]))
+        if reply.kind == "results" and not reply.items:
+            return Reply(
+                title="That's all", text="There are no more results for that question.", kind="info"
+            )
+        return reply
 
     def feedback(self, request: ChatRequest, rest: str) -> Reply:
         """Record 👍/👎 pressed on a reply's button."""
@@ -185,53 +233,19 @@ class CommandRouter:
             return self.digests.unsubscribe(request.platform, request.channel_id)
         return self.digests.settings(request.platform, request.channel_id)
 
-    def render_result(self, question: str, result: SearchResult) -> Reply:
-        """A results Reply with paging and "similar" buttons."""
-        query = result.query
-        filters = describe_filters(query)
-        if result.anchor is not None:
-            title = f"Papers like “{result.anchor.title}”"
-        else:
-            title = f"Papers for “{query.text or question}”"
-        if filters:
-            title += f" ({filters})"
-        notes = " ".join(query.notes)
+    def render_result(self, request: ChatRequest, asked: Asked, result: SearchResult) -> Reply:
+        """Results (or an honest "nothing") with paging saved for buttons and a typed ``more``."""
         if not result.hits:
-            empty = "No papers matched" + (f" {filters}" if filters else "") + "."
-            return Reply(title=title, text=" ".join(filter(None, [empty, notes])), kind="results")
+            newest = self.index.catalogue().newest_day()
+            return empty_reply(asked, result, newest, self.today())
+        nothing = no_match_reply(asked, result)
+        if nothing is not None:
+            return nothing
+        query = result.query
         ids = [h.paper.id for h in result.hits]
+        offset = query.offset + len(result.hits)
         token = self.state.save_page(
-            {"question": question, "offset": query.offset + len(result.hits), "paper_ids": ids}
+            {"question": asked.question, "offset": offset, "paper_ids": ids}
         )
-        actions = []
-        if result.has_more:
-            actions.append(Action("more", "More results", f"more {token}"))
-        actions.append(Action("similar", "Similar to #1", f"similar {ids[0]}"))
-        actions.append(Action("feedback", "👍", f"feedback up {token}"))
-        actions.append(Action("feedback", "👎", f"feedback down {token}"))
-        shown = f"{query.offset + 1}-{query.offset + len(result.hits)}"
-        return Reply(
-            title=title,
-            items=tuple(to_item(hit) for hit in result.hits),
-            text=notes,
-            footer=f"Results {shown} · `more` for the next page · `similar <id>` for related work",
-            actions=tuple(actions),
-            first_rank=query.offset + 1,
-            paper_ids=tuple(ids),
-        )
-
-
-def to_item(hit: Hit) -> ReplyItem:
-    """A search hit as a neutral reply item."""
-    paper = hit.paper
-    day = paper.published or paper.list_date
-    return ReplyItem(
-        paper_id=paper.id,
-        title=paper.title,
-        url=paper.link,
-        authors=paper.authors,
-        date=day.isoformat() if day else None,
-        upvotes=paper.upvotes,
-        snippet=hit.snippet,
-        score=round(hit.score, 4),
-    )
+        self.state.set_last_page(conversation_keys(request), token)
+        return results_reply(asked, result, token, footer_hints(request.platform, result.has_more))

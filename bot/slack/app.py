@@ -96,15 +96,17 @@ class SlackBot:
 
     async def _on_mention(self, event: dict, context: dict) -> None:
         text = from_slack_text(event.get("text", ""), context.get("bot_user_id"))
-        request = await self._request(text, event["channel"], event.get("user", ""))
-        await self._deliver(request, event["channel"], event.get("thread_ts") or event["ts"])
+        thread = event.get("thread_ts") or event["ts"]
+        request = await self._request(text, event["channel"], event.get("user", ""), thread)
+        await self._deliver(request, event["channel"], thread)
 
     async def _on_message(self, event: dict, context: dict) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # edits, joins and bot messages (our own included) are not questions
         text = from_slack_text(event.get("text", ""), context.get("bot_user_id"))
-        request = await self._request(text, event["channel"], event.get("user", ""))
-        await self._deliver(request, event["channel"], event.get("thread_ts"))
+        thread = event.get("thread_ts")
+        request = await self._request(text, event["channel"], event.get("user", ""), thread)
+        await self._deliver(request, event["channel"], thread)
 
     async def _on_reaction(self, event: dict) -> None:
         item = event.get("item") or {}
@@ -134,25 +136,30 @@ class SlackBot:
             "channel_id", ""
         )
         user = (body.get("user") or {}).get("id", "")
-        request = await self._request(action.get("value", ""), channel, user)
         message = body.get("message")
+        in_dm = channel.startswith("D")
+        thread_ts = None
+        if message:
+            thread_ts = message.get("thread_ts") or (None if in_dm else message.get("ts"))
+        request = await self._request(action.get("value", ""), channel, user, thread_ts)
         private = body.get("container", {}).get("is_ephemeral") or message is None or not channel
         if private or action.get("action_id", "").startswith(f"{ACTION_PREFIX}feedback"):
             await self._respond(respond, await self._handle(request), "ephemeral")
             return
-        in_dm = channel.startswith("D")
-        thread_ts = message.get("thread_ts") or (None if in_dm else message["ts"])
         await self._deliver(request, channel, thread_ts, respond=respond)
 
     # -- helpers -----------------------------------------------------------------------------
 
-    async def _request(self, text: str, channel_id: str, user_id: str) -> ChatRequest:
+    async def _request(
+        self, text: str, channel_id: str, user_id: str, thread_ts: str | None = None
+    ) -> ChatRequest:
         return ChatRequest(
             text=text or "help",
             platform=PLATFORM,
             channel_id=channel_id,
             user_id=user_id,
             is_admin=await self.is_admin(user_id),
+            thread_id=thread_ts or "",
         )
 
     async def is_admin(self, user_id: str) -> bool:

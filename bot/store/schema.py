@@ -23,6 +23,13 @@ paging = Table(
     Column("payload", Text, nullable=False),
     Column("created_at", Double, nullable=False),
 )
+last_pages = Table(
+    "last_pages",
+    metadata,
+    Column("conversation", Text, primary_key=True),
+    Column("token", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+)
 answers = Table(
     "answers",
     metadata,

@@ -18,7 +18,8 @@ from bot.store.db import StateDB, StateTable
 
 
 class BotState(StateTable):
-    """Seen events, paging tokens, answer -> paper ids, and 👍/👎 feedback."""
+    """Seen events, paging tokens (and each conversation's latest one), answer -> paper ids,
+    and 👍/👎 feedback."""
 
     def __init__(self, db: StateDB | Path | str, event_ttl_s: float = 24 * 3600) -> None:
         super().__init__(db)
@@ -55,6 +56,27 @@ class BotState(StateTable):
         """The payload saved under ``token``, or None if unknown."""
         rows = self.db.rows("SELECT payload FROM paging WHERE token = :token", token=token)
         return json.loads(rows[0][0]) if rows else None
+
+    def set_last_page(self, conversations: list[str], token: str) -> None:
+        """Remember ``token`` as the latest answer's paging token in each conversation key
+        (e.g. ``slack:C1:1700000000.1:U1`` for a thread, ``slack:C1::U1`` for the channel)."""
+        now = time.time()
+        for key in conversations:
+            self.db.execute(
+                "INSERT INTO last_pages (conversation, token, created_at) VALUES (:k, :t, :now)"
+                " ON CONFLICT (conversation) DO UPDATE SET token = excluded.token,"
+                " created_at = excluded.created_at",
+                k=key, t=token, now=now,
+            )  # fmt: skip
+
+    def last_page(self, conversations: list[str]) -> str | None:
+        """The paging token of the latest answer in the first of ``conversations`` that has
+        one, or None."""
+        for key in conversations:
+            rows = self.db.rows("SELECT token FROM last_pages WHERE conversation = :k", k=key)
+            if rows:
+                return str(rows[0][0])
+        return None
 
     def record_answer(
         self, platform: str, channel_id: str, message_id: str, paper_ids: list[str]
@@ -132,8 +154,8 @@ class BotState(StateTable):
         """Delete seen events, paging tokens, answers and feedback older than ``older_than_s``
         seconds (the retention setting); returns the rows deleted per table."""
         cutoff = time.time() - older_than_s
-        columns = {"seen_events": "seen_at", "paging": "created_at", "answers": "created_at",
-                   "feedback": "created_at"}  # fmt: skip
+        columns = {"seen_events": "seen_at", "paging": "created_at", "last_pages": "created_at",
+                   "answers": "created_at", "feedback": "created_at"}  # fmt: skip
         return {
             table: self.db.execute(f"DELETE FROM {table} WHERE {column} < :t", t=cutoff)
             for table, column in columns.items()

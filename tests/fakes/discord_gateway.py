@@ -91,9 +91,9 @@ class FakeGateway:
         }
         await self.dispatch("MESSAGE_REACTION_ADD", data)
 
-    async def direct_message(self, text: str) -> dict[str, Any]:
+    async def direct_message(self, text: str, user_id: int | None = None) -> dict[str, Any]:
         """Push a MESSAGE_CREATE in a DM channel (no guild, no mention needed)."""
-        author = user_payload(snowflake(), "reader")
+        author = user_payload(user_id or snowflake(), "reader")
         data = {**self.world.message_base(self.world.dm_channel_id, author=author), "content": text}
         del data["guild_id"]
         await self.dispatch("MESSAGE_CREATE", data)
