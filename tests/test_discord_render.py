@@ -145,7 +145,7 @@ def test_buttons_keep_router_commands_as_custom_ids_within_limits():
     ) + tuple(Action("similar", f"S{n}", f"similar {n}") for n in range(40))
     buttons = render_reply(Reply(title="t", actions=actions)).buttons
     ids = [b.custom_id for b in buttons]
-    assert ids[:3] == ["more abc123", "similar 2401.00001", "feedback up abc123"]
+    assert ids[:3] == ["pb1:more abc123", "pb1:similar 2401.00001", "pb1:feedback up abc123"]
     assert len(ids) == len(set(ids)) == BUTTONS_MAX
     assert all(len(b.custom_id) <= 100 and len(b.label) <= 80 for b in buttons)
 

@@ -16,12 +16,20 @@ import re
 from typing import Any, Protocol
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
+from bot.chat.buttons import expired_reply
 from bot.chat.reply import ChatRequest, Reply
 from bot.discord.cog import PapersCog
-from bot.discord.components import NO_MENTIONS, CommandButton, make_view, send_kwargs
-from bot.discord.http import make_rebaser, rebase_http_client, rebase_webhooks
+from bot.discord.components import (
+    NO_MENTIONS,
+    CommandButton,
+    StaleButton,
+    make_view,
+    send_kwargs,
+)
+from bot.discord.http import make_rebaser, rebase_gateway, rebase_http_client, rebase_webhooks
 from bot.discord.render import fallback_text, render_reply
 from bot.ops.server import CheckResult
 from bot.settings import DiscordSettings
@@ -63,6 +71,8 @@ class PaperboyBot(commands.AutoShardedBot):
         self._rebase = make_rebaser(settings.api_base_url)
         if self._rebase is not None:
             rebase_http_client(self.http, self._rebase)
+            rebase_gateway(self.http)
+        self._gateway_up = False
 
     async def login(self, token: str) -> None:
         """Log in; interaction and webhook calls made from this task on use the API base."""
@@ -72,7 +82,8 @@ class PaperboyBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         """Register the buttons (still working after a restart), the cog, and sync commands."""
-        self.add_dynamic_items(CommandButton)
+        self.add_dynamic_items(CommandButton, StaleButton)
+        self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
         await self.add_cog(PapersCog(self))
         try:
             await self.sync_commands()
@@ -96,9 +107,48 @@ class PaperboyBot(commands.AutoShardedBot):
             return CheckResult(False, "Discord client closed")
         if not self.is_ready():
             return CheckResult(False, "connecting to the Discord gateway")
+        if not self._gateway_up:
+            return CheckResult(False, "Discord gateway session lost; reconnecting")
         latency = self.latency
         shown = f"{latency * 1000:.0f} ms" if math.isfinite(latency) else "n/a"
         return CheckResult(True, f"gateway connected as {self.user}, latency {shown}")
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """A gateway session is up (after IDENTIFY)."""
+        self._gateway_up = True
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        """A gateway session is up again (after RESUME)."""
+        self._gateway_up = True
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """The gateway session is gone until the next READY or RESUMED."""
+        self._gateway_up = False
+
+    async def on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Never leave a slash command unanswered: a sub-command this version does not know (a
+        stale client cache, e.g. ``/papers top``) gets the help; other failures an apology."""
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            log.info("unknown Discord command %r; answering with help", error)
+            await self.answer(interaction, "help", private=True)
+            return
+        log.error("Discord command failed", exc_info=error)
+        if not interaction.response.is_done():
+            reply = Reply(title="Sorry, something went wrong", text="Please try again.")
+            await interaction.response.send_message(
+                content=fallback_text(reply), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+
+    async def expired(self, interaction: discord.Interaction) -> None:
+        """A press on a button this version cannot run: say so, privately."""
+        if not self.state.claim_event(f"{PLATFORM}:interaction:{interaction.id}"):
+            return
+        rendered = render_reply(expired_reply())
+        await interaction.response.send_message(
+            embeds=rendered.embeds, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
     async def ask(self, request: ChatRequest) -> Reply:
         """Run the router in a worker thread; a failure becomes an error reply."""
@@ -197,7 +247,15 @@ class PaperboyBot(commands.AutoShardedBot):
         async with message.channel.typing():
             reply = await self.ask(request)
         rendered = render_reply(reply)
-        sent = await message.reply(**send_kwargs(rendered), mention_author=False)
+        try:
+            sent = await message.reply(**send_kwargs(rendered), mention_author=False)
+        except discord.HTTPException as error:  # never leave a question unanswered
+            if error.status >= 500 or error.status == 429:
+                raise
+            log.warning("Discord refused the rendered reply (%s); sending plain text", error)
+            sent = await message.reply(
+                content=fallback_text(reply), allowed_mentions=NO_MENTIONS, mention_author=False
+            )
         self.remember(message.channel.id, sent.id, reply)
 
     def remember(self, channel_id: int | None, message_id: int, reply: Reply) -> None:

@@ -12,12 +12,14 @@ compact layout with one field per paper.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from bot.chat.buttons import encode
 from bot.chat.reply import Action, Reply, ReplyItem
-from retrieval.text import normalise_space
+from retrieval.text import normalise_space, strip_controls
 
 CONTENT_MAX = 2000
 EMBEDS_MAX = 10
@@ -74,12 +76,12 @@ def clip(text: str, limit: int) -> str:
 
 def safe(text: str) -> str:
     """Escape markdown and mentions in untrusted text (paper titles, abstracts, user topics)."""
-    return escape_mentions(escape_markdown(normalise_space(text)))
+    return escape_mentions(escape_markdown(normalise_space(strip_controls(text))))
 
 
 def safe_multiline(text: str) -> str:
     """Like :func:`safe` but keeps line breaks (reply text written by the bot itself)."""
-    return escape_mentions(text.strip())
+    return escape_mentions(strip_controls(text).strip())
 
 
 def embeds_size(embeds: list[discord.Embed]) -> int:
@@ -125,8 +127,28 @@ def render_reply(reply: Reply) -> DiscordMessage:
 
 
 def fallback_text(reply: Reply) -> str:
-    """Plain-text message content for when embeds cannot be sent (at most 2000 chars)."""
-    return clip(escape_mentions(reply.to_text()), CONTENT_MAX)
+    """Plain-text message content for when embeds cannot be sent (at most 2000 chars).
+
+    Paper text is escaped as in the embeds (markdown, masked links, spoilers, mentions), line
+    by line so the layout of :meth:`Reply.to_text` stays.
+    """
+    lines = strip_controls(reply.to_text()).splitlines()
+    text = "\n".join(escape_mentions(escape_markdown(line)) for line in lines)
+    return clip(text, CONTENT_MAX)
+
+
+def safe_url(url: str) -> str | None:
+    """``url`` as Discord accepts it in an embed: http(s) only, spaces and other unsafe
+    characters percent-encoded; None when it cannot be a link."""
+    cleaned = strip_controls(url).strip()
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    encoded = quote(cleaned, safe=":/?#[]@!$&'()*+,;=%~")
+    return encoded if len(encoded) <= 2048 else None
 
 
 def render_buttons(actions: tuple[Action, ...]) -> tuple[ButtonSpec, ...]:
@@ -134,7 +156,7 @@ def render_buttons(actions: tuple[Action, ...]) -> tuple[ButtonSpec, ...]:
     specs: list[ButtonSpec] = []
     seen: set[str] = set()
     for action in actions:
-        command = action.command.strip()
+        command = encode(action.command) if action.command.strip() else ""
         if not command or len(command) > CUSTOM_ID_MAX or command in seen:
             continue
         seen.add(command)
@@ -144,7 +166,7 @@ def render_buttons(actions: tuple[Action, ...]) -> tuple[ButtonSpec, ...]:
 
 def _card(rank: int, item: ReplyItem, budget: int, colour: int) -> discord.Embed:
     title = clip(f"{rank}. {safe(item.title)}", min(TITLE_MAX, budget // 3))
-    url = item.url if item.url.startswith(("http://", "https://")) else None
+    url = safe_url(item.url)
     body = _body(item, min(DESCRIPTION_MAX, budget - len(title)), link=False)
     return discord.Embed(title=title, url=url, description=body or None, colour=colour)
 
@@ -152,8 +174,9 @@ def _card(rank: int, item: ReplyItem, budget: int, colour: int) -> discord.Embed
 def _body(item: ReplyItem, budget: int, *, link: bool) -> str:
     """Meta line (link, authors, date, upvotes), then the matching sentence and why, in budget."""
     meta: list[str] = []
-    if link and item.url.startswith(("http://", "https://")):
-        meta.append(f"[{escape_markdown(item.paper_id) or 'link'}]({item.url})")
+    url = safe_url(item.url) if link else None
+    if url:
+        meta.append(f"[{escape_markdown(item.paper_id) or 'link'}]({url.replace(')', '%29')})")
     if item.authors:
         names = ", ".join(item.authors[:3]) + (" et al." if len(item.authors) > 3 else "")
         meta.append(safe(names))
