@@ -25,7 +25,7 @@ class Presser(Protocol):
 
 
 class CommandButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=rf"(?s){BUTTON_PREFIX}(?P<command>.+)"
+    discord.ui.DynamicItem[discord.ui.Button], template=rf"(?s){BUTTON_PREFIX}(?P<command>.*)"
 ):
     """A button whose ``custom_id`` is ``pb1:`` + the router command it runs, so it survives
     restarts. A garbled command is not run: the press gets the "expired" answer."""

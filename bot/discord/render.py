@@ -11,11 +11,13 @@ compact layout with one field per paper.
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import discord
-from discord.utils import escape_markdown, escape_mentions
+from discord.utils import escape_mentions
 
 from bot.chat.buttons import encode
 from bot.chat.reply import Action, Reply, ReplyItem
@@ -38,6 +40,9 @@ ELLIPSIS = "…"
 
 COLOURS = {"results": 0x5865F2, "digest": 0xF1C40F, "help": 0x2ECC71, "info": 0x95A5A6}
 ERROR_COLOUR = 0xE74C3C
+_INLINE_MARKDOWN = re.compile(r"([\\*_~|`\[\]<])")
+_LINE_START_MARKDOWN = re.compile(r"^(\s*)([#>+-])", re.MULTILINE)
+_BARE_URL = re.compile(r"(https?://[^\s<>()\[\]]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,19 @@ def clip(text: str, limit: int) -> str:
     while cut.endswith("\\"):  # never leave an escape dangling in front of the ellipsis
         cut = cut[:-1]
     return cut + ELLIPSIS
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape every character Discord could read as markdown: emphasis, spoilers,
+    code, masked links (``[label](url)``), mentions and timestamps (``<...>``), and headings,
+    quotes and lists at the start of a line. Bare http(s) URLs are left as they are. (discord.py's own escaper misses some
+    combinations, e.g. spoilers after a masked link.)"""
+    pieces = _BARE_URL.split(text)  # URLs (odd pieces) stay as they are, so they still work
+    inline = "".join(
+        piece if odd else _INLINE_MARKDOWN.sub(r"\\\1", piece)
+        for odd, piece in zip(itertools.cycle((False, True)), pieces, strict=False)
+    )
+    return _LINE_START_MARKDOWN.sub(r"\1\\\2", inline)
 
 
 def safe(text: str) -> str:

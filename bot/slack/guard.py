@@ -48,9 +48,9 @@ def problem(body: dict) -> str | None:
         event = body.get("event")
         if not isinstance(event, dict) or not _text(event.get("type")):
             return "event missing"
-        if event["type"] in ("app_mention", "message"):
-            if not (_text(event.get("channel")) and _text(event.get("ts"))):
-                return "message event without channel or ts"
+        is_message = event["type"] in ("app_mention", "message")
+        if is_message and not (_text(event.get("channel")) and _text(event.get("ts"))):
+            return "message event without channel or ts"
         if event["type"] == "reaction_added" and not isinstance(event.get("item"), dict):
             return "reaction without item"
         return None

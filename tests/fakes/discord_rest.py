@@ -1,8 +1,8 @@
 """The fake Discord's REST API (``/api/v10``): records, stores, validates and rate-limits.
 
 Every request is recorded (:attr:`FakeRestApi.requests`), the messages it creates are stored
-(:attr:`FakeRestApi.messages`), messages beyond Discord's documented size limits get a 400 like
-Discord's, and the next matching request can be answered with a 429
+(:attr:`FakeRestApi.messages`), messages beyond Discord's documented size limits or with an
+embed URL Discord refuses get a 400 like Discord's, and the next matching request can be answered with a 429
 (:meth:`FakeRestApi.rate_limit_once`).
 """
 
@@ -74,6 +74,22 @@ def message_limit_errors(body: dict[str, Any]) -> list[str]:
     return errors
 
 
+def embed_url_errors(body: dict[str, Any]) -> list[str]:
+    """Embed URLs Discord refuses ("Scheme must be one of ('http', 'https')", "Not a well
+    formed URL"): any URL that is not http(s) or holds white space or control characters."""
+    errors = []
+    for number, embed in enumerate(body.get("embeds") or []):
+        url = embed.get("url")
+        if url is None:
+            continue
+        scheme, _, rest = str(url).partition("://")
+        if scheme not in ("http", "https") or not rest:
+            errors.append(f"embeds.{number}.url: Scheme must be one of ('http', 'https').")
+        elif re.search(r"[\s\x00-\x1f\x7f]", url):
+            errors.append(f"embeds.{number}.url: Not a well formed URL.")
+    return errors
+
+
 class FakeRestApi:
     """The REST endpoints discord.py calls for Paperboy, with a recording middleware."""
 
@@ -83,6 +99,7 @@ class FakeRestApi:
         self.messages: dict[int, dict[str, Any]] = {}
         self._interaction_messages: dict[str, int] = {}  # interaction token -> @original id
         self._rate_limits: list[tuple[str, re.Pattern[str], float]] = []
+        self._rejections: list[tuple[str, re.Pattern[str]]] = []
         self._changed = asyncio.Condition()
 
     def add_routes(self, app: web.Application) -> None:
@@ -104,6 +121,11 @@ class FakeRestApi:
     def rate_limit_once(self, method: str, path_regex: str, retry_after: float) -> None:
         """Answer the next ``method`` request whose path matches with a 429 and ``retry_after``."""
         self._rate_limits.append((method, re.compile(path_regex), retry_after))
+
+    def reject_once(self, method: str, path_regex: str) -> None:
+        """Answer the next ``method`` request whose path matches with 400 Invalid Form Body
+        (as Discord does for an embed it will not take)."""
+        self._rejections.append((method, re.compile(path_regex)))
 
     def calls(self, method: str, path_regex: str) -> list[Recorded]:
         """Recorded requests with this method whose API path (after /api/v10) matches."""
@@ -146,6 +168,12 @@ class FakeRestApi:
         return response
 
     def _maybe_rate_limit(self, rec: Recorded) -> web.Response | None:
+        for rule in self._rejections:
+            if rule[0] == rec.method and rule[1].fullmatch(rec.path):
+                self._rejections.remove(rule)
+                errors = {"embeds": {"0": {"url": {"_errors": [{"code": "URL_TYPE_INVALID_URL"}]}}}}
+                body = {"message": "Invalid Form Body", "code": 50035, "errors": errors}
+                return json_response(body, status=400)
         for rule in self._rate_limits:
             method, pattern, retry_after = rule
             if method == rec.method and pattern.fullmatch(rec.path):
@@ -244,7 +272,7 @@ class FakeRestApi:
         return json_response(public(self._store(int(request.match_info["channel"]), body)))
 
     def _invalid(self, body: dict[str, Any]) -> web.Response | None:
-        errors = message_limit_errors(body)
+        errors = message_limit_errors(body) + embed_url_errors(body)
         if not errors:
             return None
         return json_response(

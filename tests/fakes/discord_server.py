@@ -46,6 +46,7 @@ class FakeDiscord(FakeWorld):
         self.calls = self.rest.calls
         self.wait_for = self.rest.wait_for
         self.rate_limit_once = self.rest.rate_limit_once
+        self.reject_once = self.rest.reject_once
         self.interaction_messages = self.rest.interaction_messages
 
     async def start(self) -> FakeDiscord:

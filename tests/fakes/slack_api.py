@@ -6,7 +6,9 @@ way Slack does), ``chat.postEphemeral``, ``reactions.add``, ``users.info`` (admi
 ``apps.connections.open`` (a ``ws://`` URL to :meth:`FakeSlackApi.send_envelope`'s socket),
 ``views.*`` and ``POST /response/<name>`` for response URLs. ``rate_limit_once(method)`` makes the
 next call of ``method`` answer 429 with ``Retry-After``;
-``fail_once(method, error)`` makes it answer ``ok: false``.
+``fail_once(method, error)`` makes it answer ``ok: false``; ``revoke_auth()`` makes every call
+answer ``invalid_auth`` until ``restore_auth()``. Response URLs keep what the user sees:
+``replace_original: true`` replaces the message posted there before (``shown(name)``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class FakeSlackApi:
     acks: dict[str, dict] = field(default_factory=dict)
     _rate_limits: dict[str, int] = field(default_factory=dict)
     _failures: dict[str, str] = field(default_factory=dict)
+    _shown: dict[str, list[dict]] = field(default_factory=dict)
+    revoked: bool = False
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(100))
     _runner: web.AppRunner | None = None
@@ -87,6 +91,19 @@ class FakeSlackApi:
     def fail_once(self, method: str, error: str) -> None:
         """Answer the next call of ``method`` with ``{"ok": false, "error": error}``."""
         self._failures[method] = error
+
+    def revoke_auth(self) -> None:
+        """Answer every Web API call with ``invalid_auth`` (a revoked or rotated token)."""
+        self.revoked = True
+
+    def restore_auth(self) -> None:
+        """Accept the token again."""
+        self.revoked = False
+
+    def shown(self, name: str) -> list[dict]:
+        """The messages a user sees from response URL ``name``, oldest first (a post with
+        ``replace_original: true`` replaces the latest one)."""
+        return list(self._shown.get(name, []))
 
     def of(self, method: str) -> list[Call]:
         """The calls of ``method`` received so far (successful and rate-limited)."""
@@ -154,6 +171,8 @@ class FakeSlackApi:
             call.response = {"ok": False, "error": self._failures.pop(method)}
         elif not token:
             call.response = {"ok": False, "error": "not_authed"}
+        elif self.revoked:
+            call.response = {"ok": False, "error": "invalid_auth"}
         else:
             call.response = self._answer(method, params)
         return web.json_response(call.response)
@@ -190,7 +209,15 @@ class FakeSlackApi:
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.calls.append(Call(f"response_url:{request.match_info['name']}", body))
+        name = request.match_info["name"]
+        self.calls.append(Call(f"response_url:{name}", body))
+        shown = self._shown.setdefault(name, [])
+        if body.get("delete_original"):
+            del shown[-1:]
+        elif body.get("replace_original") in (True, "true") and shown:
+            shown[-1] = body
+        else:
+            shown.append(body)
         return web.Response(text="ok")
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
@@ -230,6 +257,14 @@ def message_problem(params: dict) -> str | None:
             return "invalid_blocks"
         if block.get("type") == "header" and len(text) > 150:
             return "invalid_blocks"
+    action_ids = [
+        element.get("action_id")
+        for block in blocks
+        for element in [block.get("accessory") or {}, *block.get("elements", [])]
+        if isinstance(element, dict) and element.get("action_id")
+    ]
+    if len(action_ids) != len(set(action_ids)):
+        return "invalid_blocks"  # Slack: "action_id ... already exists"
     if len(json.dumps(blocks)) + len(params.get("text") or "") > 40_000:
         return "msg_too_long"
     return None
