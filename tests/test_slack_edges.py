@@ -74,7 +74,7 @@ async def first_answer(harness, channel: str) -> tuple[dict, dict]:
     ["more 3f9a1c2b4d5e", "pb1:similar ; drop everything", "pb0:more 3f9a1c2b4d5e", ""],
     ids=["before-pb1", "garbled", "other-version", "empty"],
 )
-async def test_a_stale_or_garbled_button_says_it_has_expired(start_bot, value) -> None:
+async def test_a_stale_or_garbled_button_says_it_has_expired(start_bot, value) -> None:  # noqa: F811
     harness = await start_bot()
     posted, by_id = await first_answer(harness, "C0STALE")
     assert all(b["value"].startswith("pb1:") for b in by_id.values())
@@ -86,7 +86,7 @@ async def test_a_stale_or_garbled_button_says_it_has_expired(start_bot, value) -
     assert len(harness.slack.of("chat.postMessage")) == 1, "nothing was searched or posted"
 
 
-async def test_slash_command_placeholder_is_replaced_by_the_answer(start_bot) -> None:
+async def test_slash_command_placeholder_is_replaced_by_the_answer(start_bot) -> None:  # noqa: F811
     harness = await start_bot(searching_after_s=0)
     await harness.command("fast Fourier transform attention", "U0ADA", "C0SLASH", "slow")
     placeholder, answer = await harness.slack.wait_for("response_url:slow", 2)
@@ -96,7 +96,7 @@ async def test_slash_command_placeholder_is_replaced_by_the_answer(start_bot) ->
     assert shown["blocks"][0]["type"] == "header" and shown["text"] != SEARCHING_TEXT
 
 
-async def test_digest_similar_buttons_have_unique_action_ids_and_work(start_bot, services) -> None:
+async def test_digest_similar_buttons_have_unique_action_ids_and_work(start_bot, services) -> None:  # noqa: F811
     harness = await start_bot()
     plan = ChannelPlan(name="papers", platform="slack", channel_id="C0DIGEST", count=5)
     now = datetime.combine(HF_DAY, time(10, 0))
@@ -113,7 +113,7 @@ async def test_digest_similar_buttons_have_unique_action_ids_and_work(start_bot,
     assert "like" in answer.params["blocks"][0]["text"]["text"], "the third paper's Similar ran"
 
 
-async def test_hostile_paper_text_reaches_slack_without_controls(start_bot) -> None:
+async def test_hostile_paper_text_reaches_slack_without_controls(start_bot) -> None:  # noqa: F811
     harness = await start_bot()
     await harness.event(mention("zyxwvut quokka", channel="C0CTRL"))
     [answer] = await harness.slack.wait_for("chat.postMessage")
@@ -123,12 +123,13 @@ async def test_hostile_paper_text_reaches_slack_without_controls(start_bot) -> N
     assert "<!channel>" not in text
 
 
-async def raw_post(url: str, body: bytes, headers: dict) -> int:
+async def raw_post(url: str, body: bytes, headers: dict) -> tuple[int, str]:
+    """POST without Slack's signature headers."""
     async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
-        return r.status
+        return r.status, await r.text()
 
 
-async def test_malformed_requests_get_4xx_or_200_and_no_traceback(start_bot, caplog) -> None:
+async def test_malformed_requests_get_4xx_or_200_and_no_traceback(start_bot, caplog) -> None:  # noqa: F811
     caplog.set_level(logging.DEBUG)
     harness = await start_bot()
     json_type = "application/json"
