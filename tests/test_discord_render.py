@@ -123,7 +123,7 @@ def test_markdown_and_mentions_in_titles_cannot_ping_or_break_layout():
     for text in texts:
         assert "@everyone" not in text and "@here" not in text
     card = rendered.embeds[1].title
-    assert "\\*\\*bold\\*\\*" in card and "\\_it\\_" in card and "\\[x](" in card, (
+    assert "\\*\\*bold\\*\\*" in card and "\\_it\\_" in card and "\\[x\\](" in card, (
         "link syntax broken"
     )
     assert "<@&123456789012345678>" not in card

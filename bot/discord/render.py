@@ -114,7 +114,7 @@ def render_reply(reply: Reply) -> DiscordMessage:
     items = list(reply.items)
     compact = len(items) > MAX_CARDS
     shown = items[:FIELDS_MAX] if compact else items
-    footer = reply.footer.strip()
+    footer = strip_controls(reply.footer).strip()
     if len(items) > len(shown):
         footer = f"{footer} · {len(items) - len(shown)} more not shown".lstrip(" ·")
     footer = clip(escape_mentions(footer), FOOTER_MAX)
