@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
 from typing import Any, Protocol
 
@@ -29,9 +28,9 @@ from bot.discord.components import (
     make_view,
     send_kwargs,
 )
+from bot.discord.health import GatewayHealth
 from bot.discord.http import make_rebaser, rebase_gateway, rebase_http_client, rebase_webhooks
 from bot.discord.render import fallback_text, render_reply
-from bot.ops.server import CheckResult
 from bot.settings import DiscordSettings
 from bot.store.state import BotState
 
@@ -46,7 +45,7 @@ class Router(Protocol):
     def handle(self, request: ChatRequest) -> Reply: ...
 
 
-class PaperboyBot(commands.AutoShardedBot):
+class PaperboyBot(GatewayHealth, commands.AutoShardedBot):
     """The Discord bot. Resources come in through the constructor; nothing is global.
 
     It is an ``AutoShardedBot`` because that is the discord.py client that asks the API's
@@ -72,7 +71,6 @@ class PaperboyBot(commands.AutoShardedBot):
         if self._rebase is not None:
             rebase_http_client(self.http, self._rebase)
             rebase_gateway(self.http)
-        self._gateway_up = False
 
     async def login(self, token: str) -> None:
         """Log in; interaction and webhook calls made from this task on use the API base."""
@@ -100,30 +98,6 @@ class PaperboyBot(commands.AutoShardedBot):
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d command(s) to guild %s", len(synced), guild_id)
-
-    async def connection_check(self) -> CheckResult:
-        """Readiness for ``/healthz``: the gateway session is up (discord.py reconnects itself)."""
-        if self.is_closed():
-            return CheckResult(False, "Discord client closed")
-        if not self.is_ready():
-            return CheckResult(False, "connecting to the Discord gateway")
-        if not self._gateway_up:
-            return CheckResult(False, "Discord gateway session lost; reconnecting")
-        latency = self.latency
-        shown = f"{latency * 1000:.0f} ms" if math.isfinite(latency) else "n/a"
-        return CheckResult(True, f"gateway connected as {self.user}, latency {shown}")
-
-    async def on_shard_ready(self, shard_id: int) -> None:
-        """A gateway session is up (after IDENTIFY)."""
-        self._gateway_up = True
-
-    async def on_shard_resumed(self, shard_id: int) -> None:
-        """A gateway session is up again (after RESUME)."""
-        self._gateway_up = True
-
-    async def on_shard_disconnect(self, shard_id: int) -> None:
-        """The gateway session is gone until the next READY or RESUMED."""
-        self._gateway_up = False
 
     async def on_tree_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
