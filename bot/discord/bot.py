@@ -224,12 +224,14 @@ class PaperboyBot(GatewayHealth, commands.AutoShardedBot):
         try:
             sent = await message.reply(**send_kwargs(rendered), mention_author=False)
         except discord.HTTPException as error:  # never leave a question unanswered
-            if error.status >= 500 or error.status == 429:
-                raise
             log.warning("Discord refused the rendered reply (%s); sending plain text", error)
-            sent = await message.reply(
-                content=fallback_text(reply), allowed_mentions=NO_MENTIONS, mention_author=False
-            )
+            try:
+                sent = await message.reply(
+                    content=fallback_text(reply), allowed_mentions=NO_MENTIONS, mention_author=False
+                )
+            except discord.HTTPException as again:
+                log.error("could not answer message %s in plain text either: %s", message.id, again)
+                return
         self.remember(message.channel.id, sent.id, reply)
 
     def remember(self, channel_id: int | None, message_id: int, reply: Reply) -> None:
