@@ -17,7 +17,10 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.discord_limits import embed_url_errors, message_limit_errors
 from tests.fakes.discord_payloads import API_PREFIX, FakeWorld, iso_now, public, snowflake
+
+__all__ = ["FakeRestApi", "Recorded", "embed_url_errors", "json_response", "message_limit_errors"]
 
 
 @dataclass
@@ -36,58 +39,6 @@ def json_response(data: Any, status: int = 200, headers: dict | None = None) -> 
     """JSON with Discord's exact ``Content-Type`` (discord.py compares it without a charset)."""
     body = json.dumps(data).encode()
     return web.Response(body=body, status=status, headers=headers, content_type="application/json")
-
-
-def message_limit_errors(body: dict[str, Any]) -> list[str]:
-    """Which of Discord's message size limits ``body`` breaks (empty when it is valid)."""
-    errors = []
-    if len(body.get("content") or "") > 2000:
-        errors.append("content > 2000")
-    embeds = body.get("embeds") or []
-    if len(embeds) > 10:
-        errors.append("more than 10 embeds")
-    total = 0
-    for embed in embeds:
-        parts = {
-            "title": (embed.get("title") or "", 256),
-            "description": (embed.get("description") or "", 4096),
-            "footer": ((embed.get("footer") or {}).get("text") or "", 2048),
-        }
-        fields = embed.get("fields") or []
-        if len(fields) > 25:
-            errors.append("more than 25 fields")
-        for number, fld in enumerate(fields):
-            parts[f"field {number} name"] = (fld["name"], 256)
-            parts[f"field {number} value"] = (fld["value"], 1024)
-            if not fld["name"] or not fld["value"]:
-                errors.append(f"field {number} empty")
-        for name, (text, limit) in parts.items():
-            total += len(text)
-            if len(text) > limit:
-                errors.append(f"{name} > {limit}")
-    if total > 6000:
-        errors.append("embeds total > 6000")
-    for row in body.get("components") or []:
-        for comp in row.get("components", []):
-            if len(comp.get("custom_id", "")) > 100 or len(comp.get("label", "")) > 80:
-                errors.append("component custom_id/label too long")
-    return errors
-
-
-def embed_url_errors(body: dict[str, Any]) -> list[str]:
-    """Embed URLs Discord refuses ("Scheme must be one of ('http', 'https')", "Not a well
-    formed URL"): any URL that is not http(s) or holds white space or control characters."""
-    errors = []
-    for number, embed in enumerate(body.get("embeds") or []):
-        url = embed.get("url")
-        if url is None:
-            continue
-        scheme, _, rest = str(url).partition("://")
-        if scheme not in ("http", "https") or not rest:
-            errors.append(f"embeds.{number}.url: Scheme must be one of ('http', 'https').")
-        elif re.search(r"[\s\x00-\x1f\x7f]", url):
-            errors.append(f"embeds.{number}.url: Not a well formed URL.")
-    return errors
 
 
 class FakeRestApi:
