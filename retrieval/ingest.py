@@ -10,6 +10,7 @@ from retrieval.embed import Embedder
 from retrieval.models import IngestReport, Paper, ParseProblem
 from retrieval.records import paper_from_record, paper_metadata
 from retrieval.store import PaperStore
+from retrieval.text import strip_controls
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -31,10 +32,22 @@ class IngestInterrupted(RuntimeError):
         super().__init__(f"stored {stored} of {total} papers to embed, then: {cause}")
 
 
+def clean(paper: Paper) -> Paper:
+    """``paper`` with control characters and bidi overrides taken out of its text."""
+    return replace(
+        paper,
+        title=strip_controls(paper.title),
+        abstract=strip_controls(paper.abstract),
+        authors=tuple(strip_controls(name) for name in paper.authors),
+        ai_summary=strip_controls(paper.ai_summary),
+    )
+
+
 def dedupe(papers: Iterable[Paper]) -> list[Paper]:
-    """One paper per id; a later record wins but keeps earlier popularity/list data it lacks."""
+    """One paper per id (text cleaned of control characters); a later record wins but keeps
+    earlier popularity/list data it lacks."""
     by_id: dict[str, Paper] = {}
-    for paper in papers:
+    for paper in map(clean, papers):
         previous = by_id.get(paper.id)
         by_id[paper.id] = merge(previous, paper) if previous else paper
     return list(by_id.values())

@@ -75,3 +75,19 @@ def first_sentence(text: str | None, limit: int) -> str:
     ``limit`` characters with :func:`shorten`."""
     sentences = split_sentences(text)
     return shorten(sentences[0] if sentences else text, limit)
+
+
+# C0 controls except tab/newline/carriage return, DEL, C1 controls, and the bidi marks,
+# embeddings, overrides and isolates (LRM, RLM, LRE..RLO, LRI..PDI) plus ALM.
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def strip_controls(text: str | None) -> str:
+    """``text`` without control characters and bidi overrides (NUL, ESC, U+202E, ...).
+
+    Tabs and line breaks are kept (white space is handled by :func:`normalise_space`); ``None``
+    gives ``""``. Such characters in a title or abstract can reorder or hide what a reader sees.
+    """
+    return _CONTROLS.sub("", text or "")

@@ -123,7 +123,7 @@ async def test_slash_search_is_deferred_then_edited_with_results_within_limits(b
     assert cards[0]["title"].startswith("1. ")
     titles = " ".join(card["title"].lower() for card in cards)
     assert "fourier" in titles or "fft" in titles, titles
-    assert any(cid.startswith("more ") for cid in custom_ids(edit.body))
+    assert any(cid.startswith("pb1:more ") for cid in custom_ids(edit.body))
 
 
 async def test_admin_commands_need_manage_channels_or_the_admin_role(bot, fake, services):
@@ -209,7 +209,7 @@ async def test_more_button_pages_and_still_works_after_a_restart(fake, services)
     finally:
         await stop_bot(bot, runner)
     (page_one,) = fake.interaction_messages(first)
-    more = next(cid for cid in custom_ids(page_one) if cid.startswith("more "))
+    more = next(cid for cid in custom_ids(page_one) if cid.startswith("pb1:more "))
 
     bot, runner = await start_bot(services, fake)  # a restart: a new bot, the same state
     try:
@@ -232,7 +232,7 @@ async def test_thumbs_up_button_records_feedback_on_the_answers_papers(bot, fake
     (answer,) = fake.interaction_messages(search)
     before = services.state.feedback_totals()
     press = await fake.press(
-        answer, next(c for c in custom_ids(answer) if c.startswith("feedback up"))
+        answer, next(c for c in custom_ids(answer) if c.startswith("pb1:feedback up"))
     )
     (thanks,) = await fake.wait_for("PATCH", original(fake, press))
     (ack,) = fake.calls("POST", callback(press))

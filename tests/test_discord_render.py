@@ -123,7 +123,7 @@ def test_markdown_and_mentions_in_titles_cannot_ping_or_break_layout():
     for text in texts:
         assert "@everyone" not in text and "@here" not in text
     card = rendered.embeds[1].title
-    assert "\\*\\*bold\\*\\*" in card and "\\_it\\_" in card and "\\[x](" in card, (
+    assert "\\*\\*bold\\*\\*" in card and "\\_it\\_" in card and "\\[x\\](" in card, (
         "link syntax broken"
     )
     assert "<@&123456789012345678>" not in card
@@ -145,7 +145,7 @@ def test_buttons_keep_router_commands_as_custom_ids_within_limits():
     ) + tuple(Action("similar", f"S{n}", f"similar {n}") for n in range(40))
     buttons = render_reply(Reply(title="t", actions=actions)).buttons
     ids = [b.custom_id for b in buttons]
-    assert ids[:3] == ["more abc123", "similar 2401.00001", "feedback up abc123"]
+    assert ids[:3] == ["pb1:more abc123", "pb1:similar 2401.00001", "pb1:feedback up abc123"]
     assert len(ids) == len(set(ids)) == BUTTONS_MAX
     assert all(len(b.custom_id) <= 100 and len(b.label) <= 80 for b in buttons)
 

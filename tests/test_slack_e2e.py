@@ -263,8 +263,8 @@ async def test_mention_is_answered_once_in_its_thread(start_bot, services, caplo
     assert any("fourier" in s.lower() or "fft" in s.lower() for s in sections)
     assert sections[0].startswith("*1. <https://")
     actions = {b["action_id"]: b["value"] for b in buttons(params)}
-    assert actions["paperboy_more"].startswith("more ")
-    assert actions["paperboy_similar"].startswith("similar ")
+    assert actions["paperboy_more"].startswith("pb1:more ")
+    assert actions["paperboy_similar"].startswith("pb1:similar ")
     # the answer is remembered so reactions on it count as feedback
     shown = services.state.answer_papers("slack", "C0PAPERS", answer.response["ts"])
     assert shown and len(shown) == len(sections)
@@ -442,12 +442,13 @@ async def test_http_mode_is_ready_once_slack_accepts_the_token(services, slack) 
         api_base_url=slack.base_url,
     )
     bot = SlackBot(settings, services.router, services.state)
-    connection = SlackConnection(bot, max_wait_s=1.0)
+    connection = SlackConnection(bot, max_wait_s=1.0, recheck_s=0.2)
     slack.fail_once("auth.test", "invalid_auth")  # e.g. a token revoked, then fixed
     checking = asyncio.create_task(connection.verify_auth())
     seen: list[str] = []
-    while not checking.done():
-        seen.append((await connection.check()).detail)
+    while not (result := await connection.check()).ok:
+        seen.append(result.detail)
         await asyncio.sleep(0.05)
+    checking.cancel()
     assert "Slack rejected the bot token: invalid_auth" in seen
-    assert (await connection.check()).ok and len(slack.of("auth.test")) == 2
+    assert len(slack.of("auth.test")) == 2

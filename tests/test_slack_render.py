@@ -100,14 +100,14 @@ def test_buttons_carry_router_commands() -> None:
     )
     blocks = render_blocks(Reply(title="Papers", items=items, actions=actions))
     first = blocks[1]
-    assert first["accessory"]["value"] == "similar 2401.00001"
+    assert first["accessory"]["value"] == "pb1:similar 2401.00001"
     assert first["accessory"]["action_id"] == "paperboy_similar"
     assert "accessory" not in blocks[2]
     buttons = blocks[-1]["elements"]
     assert [b["value"] for b in buttons] == [
-        "more abc123",
-        "feedback up abc123",
-        "feedback down abc123",
+        "pb1:more abc123",
+        "pb1:feedback up abc123",
+        "pb1:feedback down abc123",
     ]
     ids = [b["action_id"] for b in buttons]
     assert ids[0] == "paperboy_more" and len(set(ids)) == len(ids)

@@ -11,20 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
 from typing import Any, Protocol
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
+from bot.chat.buttons import expired_reply
 from bot.chat.reply import ChatRequest, Reply
 from bot.discord.cog import PapersCog
-from bot.discord.components import NO_MENTIONS, CommandButton, make_view, send_kwargs
-from bot.discord.http import make_rebaser, rebase_http_client, rebase_webhooks
+from bot.discord.components import (
+    NO_MENTIONS,
+    CommandButton,
+    StaleButton,
+    make_view,
+    send_kwargs,
+)
+from bot.discord.health import GatewayHealth
+from bot.discord.http import make_rebaser, rebase_gateway, rebase_http_client, rebase_webhooks
 from bot.discord.render import fallback_text, render_reply
 from bot.discord.sync import sync_if_changed
-from bot.ops.server import CheckResult
 from bot.settings import DiscordSettings
 from bot.store.state import BotState
 
@@ -39,7 +46,7 @@ class Router(Protocol):
     def handle(self, request: ChatRequest) -> Reply: ...
 
 
-class PaperboyBot(commands.AutoShardedBot):
+class PaperboyBot(GatewayHealth, commands.AutoShardedBot):
     """The Discord bot. Resources come in through the constructor; nothing is global.
 
     It is an ``AutoShardedBot`` because that is the discord.py client that asks the API's
@@ -65,6 +72,7 @@ class PaperboyBot(commands.AutoShardedBot):
         self._rebase = make_rebaser(settings.api_base_url)
         if self._rebase is not None:
             rebase_http_client(self.http, self._rebase)
+            rebase_gateway(self.http)
 
     async def login(self, token: str) -> None:
         """Log in; interaction and webhook calls made from this task on use the API base."""
@@ -75,7 +83,8 @@ class PaperboyBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         """Register the buttons (still working after a restart), the cog, and sync the commands
         when they changed since the last sync (or ``force_sync``)."""
-        self.add_dynamic_items(CommandButton)
+        self.add_dynamic_items(CommandButton, StaleButton)
+        self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
         await self.add_cog(PapersCog(self))
         try:
             await sync_if_changed(self, self.settings.guild_ids, force=self.force_sync)
@@ -93,15 +102,30 @@ class PaperboyBot(commands.AutoShardedBot):
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d command(s) to guild %s", len(synced), guild_id)
 
-    async def connection_check(self) -> CheckResult:
-        """Readiness for ``/healthz``: the gateway session is up (discord.py reconnects itself)."""
-        if self.is_closed():
-            return CheckResult(False, "Discord client closed")
-        if not self.is_ready():
-            return CheckResult(False, "connecting to the Discord gateway")
-        latency = self.latency
-        shown = f"{latency * 1000:.0f} ms" if math.isfinite(latency) else "n/a"
-        return CheckResult(True, f"gateway connected as {self.user}, latency {shown}")
+    async def on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Never leave a slash command unanswered: a sub-command this version does not know (a
+        stale client cache, e.g. ``/papers top``) gets the help; other failures an apology."""
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            log.info("unknown Discord command %r; answering with help", error)
+            await self.answer(interaction, "help", private=True)
+            return
+        log.error("Discord command failed", exc_info=error)
+        if not interaction.response.is_done():
+            reply = Reply(title="Sorry, something went wrong", text="Please try again.")
+            await interaction.response.send_message(
+                content=fallback_text(reply), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+
+    async def expired(self, interaction: discord.Interaction) -> None:
+        """A press on a button this version cannot run: say so, privately."""
+        if not self.state.claim_event(f"{PLATFORM}:interaction:{interaction.id}"):
+            return
+        rendered = render_reply(expired_reply())
+        await interaction.response.send_message(
+            embeds=rendered.embeds, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
     async def ask(self, request: ChatRequest) -> Reply:
         """Run the router in a worker thread; a failure becomes an error reply."""
@@ -200,7 +224,17 @@ class PaperboyBot(commands.AutoShardedBot):
         async with message.channel.typing():
             reply = await self.ask(request)
         rendered = render_reply(reply)
-        sent = await message.reply(**send_kwargs(rendered), mention_author=False)
+        try:
+            sent = await message.reply(**send_kwargs(rendered), mention_author=False)
+        except discord.HTTPException as error:  # never leave a question unanswered
+            log.warning("Discord refused the rendered reply (%s); sending plain text", error)
+            try:
+                sent = await message.reply(
+                    content=fallback_text(reply), allowed_mentions=NO_MENTIONS, mention_author=False
+                )
+            except discord.HTTPException as again:
+                log.error("could not answer message %s in plain text either: %s", message.id, again)
+                return
         self.remember(message.channel.id, sent.id, reply)
 
     def remember(self, channel_id: int | None, message_id: int, reply: Reply) -> None:

@@ -8,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import discord
 
+from bot.chat.buttons import BUTTON_PREFIX, decode
 from bot.discord.render import ButtonSpec, DiscordMessage
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -20,18 +21,19 @@ class Presser(Protocol):
 
     async def press(self, interaction: discord.Interaction, command: str) -> None: ...
 
+    async def expired(self, interaction: discord.Interaction) -> None: ...
 
-class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?s)(?P<command>.+)"):
-    """A button whose ``custom_id`` is the router command it runs, so it survives restarts.
 
-    The template matches any ``custom_id``: Discord only sends presses on this application's own
-    messages, and every component Paperboy sends is one of these buttons.
-    """
+class CommandButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=rf"(?s){BUTTON_PREFIX}(?P<command>.*)"
+):
+    """A button whose ``custom_id`` is ``pb1:`` + the router command it runs, so it survives
+    restarts. A garbled command is not run: the press gets the "expired" answer."""
 
     def __init__(self, spec: ButtonSpec) -> None:
         style = BUTTON_STYLES.get(spec.kind, discord.ButtonStyle.secondary)
         super().__init__(discord.ui.Button(label=spec.label, custom_id=spec.custom_id, style=style))
-        self.command = spec.custom_id
+        self.command = decode(spec.custom_id)
 
     @classmethod
     async def from_custom_id(
@@ -39,15 +41,42 @@ class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?s)(?
     ) -> CommandButton:
         """Rebuild the button from a press on any message, even one sent before a restart."""
         label = getattr(item, "label", None) or "…"
-        button = cls(ButtonSpec(label=label, custom_id=match["command"], kind=""))
+        button = cls(ButtonSpec(label=label, custom_id=match.group(0), kind=""))
         button.item.style = getattr(item, "style", button.item.style)
         return button
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Hand the press to the bot."""
         bot = interaction.client
-        if isinstance(bot, Presser):
+        if not isinstance(bot, Presser):
+            return
+        if self.command is None:
+            await bot.expired(interaction)
+        else:
             await bot.press(interaction, self.command)
+
+
+class StaleButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=rf"(?s)(?!{BUTTON_PREFIX}).+"
+):
+    """Any other ``custom_id``: a button from an older Paperboy (before ``pb1:``), since Discord
+    only sends presses on this application's own messages. It gets the "expired" answer."""
+
+    def __init__(self, custom_id: str) -> None:
+        super().__init__(discord.ui.Button(label="…", custom_id=custom_id))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str], /
+    ) -> StaleButton:
+        """Any press whose ``custom_id`` is not this version's."""
+        return cls(match.group(0))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Answer privately that the button has expired."""
+        bot = interaction.client
+        if isinstance(bot, Presser):
+            await bot.expired(interaction)
 
 
 def make_view(buttons: tuple[ButtonSpec, ...]) -> discord.ui.View | None:

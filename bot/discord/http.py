@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import yarl
+from discord.gateway import DiscordWebSocket
 from discord.http import HTTPClient, Route
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
@@ -39,6 +41,31 @@ def rebase_http_client(http: HTTPClient, rebase: Rebase) -> None:
         return await original(rebase(route), **kwargs)
 
     http.request = request  # type: ignore[method-assign]
+
+
+def rebase_gateway(http: HTTPClient) -> None:
+    """Keep this client's gateway connections on the gateway its API named.
+
+    discord.py asks ``GET /gateway/bot`` only at start; after a non-resumable INVALID_SESSION or
+    a full reconnect it dials its built-in ``wss://gateway.discord.gg``. This client remembers
+    the URL its API gave and dials that one instead.
+    """
+    named: dict[str, str] = {}
+    get_bot_gateway, ws_connect = http.get_bot_gateway, http.ws_connect
+    default = str(DiscordWebSocket.DEFAULT_GATEWAY)
+
+    async def remembered_gateway(*args: Any, **kwargs: Any) -> Any:
+        shards, url, limits = await get_bot_gateway(*args, **kwargs)
+        named["url"] = url
+        return shards, url, limits
+
+    async def connect(url: str, **kwargs: Any) -> Any:
+        if "url" in named and url.startswith(default):
+            url = str(yarl.URL(named["url"]).with_query(yarl.URL(url).query))
+        return await ws_connect(url, **kwargs)
+
+    http.get_bot_gateway = remembered_gateway  # type: ignore[method-assign]
+    http.ws_connect = connect  # type: ignore[method-assign]
 
 
 def rebase_webhooks(rebase: Rebase) -> None:

@@ -11,13 +11,17 @@ compact layout with one field per paper.
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 import discord
-from discord.utils import escape_markdown, escape_mentions
+from discord.utils import escape_mentions
 
+from bot.chat.buttons import encode
 from bot.chat.reply import Action, Reply, ReplyItem
-from retrieval.text import normalise_space
+from retrieval.text import normalise_space, strip_controls
 
 CONTENT_MAX = 2000
 EMBEDS_MAX = 10
@@ -36,6 +40,9 @@ ELLIPSIS = "…"
 
 COLOURS = {"results": 0x5865F2, "digest": 0xF1C40F, "help": 0x2ECC71, "info": 0x95A5A6}
 ERROR_COLOUR = 0xE74C3C
+_INLINE_MARKDOWN = re.compile(r"([\\*_~|`\[\]<])")
+_LINE_START_MARKDOWN = re.compile(r"^(\s*)([#>+-])", re.MULTILINE)
+_BARE_URL = re.compile(r"(https?://[^\s<>()\[\]]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +79,27 @@ def clip(text: str, limit: int) -> str:
     return cut + ELLIPSIS
 
 
+def escape_markdown(text: str) -> str:
+    """Backslash-escape every character Discord could read as markdown: emphasis, spoilers,
+    code, masked links (``[label](url)``), mentions and timestamps (``<...>``), and headings,
+    quotes and lists at the start of a line. Bare http(s) URLs are left as they are. (discord.py's own escaper misses some
+    combinations, e.g. spoilers after a masked link.)"""
+    pieces = _BARE_URL.split(text)  # URLs (odd pieces) stay as they are, so they still work
+    inline = "".join(
+        piece if odd else _INLINE_MARKDOWN.sub(r"\\\1", piece)
+        for odd, piece in zip(itertools.cycle((False, True)), pieces, strict=False)
+    )
+    return _LINE_START_MARKDOWN.sub(r"\1\\\2", inline)
+
+
 def safe(text: str) -> str:
     """Escape markdown and mentions in untrusted text (paper titles, abstracts, user topics)."""
-    return escape_mentions(escape_markdown(normalise_space(text)))
+    return escape_mentions(escape_markdown(normalise_space(strip_controls(text))))
 
 
 def safe_multiline(text: str) -> str:
     """Like :func:`safe` but keeps line breaks (reply text written by the bot itself)."""
-    return escape_mentions(text.strip())
+    return escape_mentions(strip_controls(text).strip())
 
 
 def embeds_size(embeds: list[discord.Embed]) -> int:
@@ -94,7 +114,7 @@ def render_reply(reply: Reply) -> DiscordMessage:
     items = list(reply.items)
     compact = len(items) > MAX_CARDS
     shown = items[:FIELDS_MAX] if compact else items
-    footer = reply.footer.strip()
+    footer = strip_controls(reply.footer).strip()
     if len(items) > len(shown):
         footer = f"{footer} · {len(items) - len(shown)} more not shown".lstrip(" ·")
     footer = clip(escape_mentions(footer), FOOTER_MAX)
@@ -125,8 +145,28 @@ def render_reply(reply: Reply) -> DiscordMessage:
 
 
 def fallback_text(reply: Reply) -> str:
-    """Plain-text message content for when embeds cannot be sent (at most 2000 chars)."""
-    return clip(escape_mentions(reply.to_text()), CONTENT_MAX)
+    """Plain-text message content for when embeds cannot be sent (at most 2000 chars).
+
+    Paper text is escaped as in the embeds (markdown, masked links, spoilers, mentions), line
+    by line so the layout of :meth:`Reply.to_text` stays.
+    """
+    lines = strip_controls(reply.to_text()).splitlines()
+    text = "\n".join(escape_mentions(escape_markdown(line)) for line in lines)
+    return clip(text, CONTENT_MAX)
+
+
+def safe_url(url: str) -> str | None:
+    """``url`` as Discord accepts it in an embed: http(s) only, spaces and other unsafe
+    characters percent-encoded; None when it cannot be a link."""
+    cleaned = strip_controls(url).strip()
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    encoded = quote(cleaned, safe=":/?#[]@!$&'()*+,;=%~")
+    return encoded if len(encoded) <= 2048 else None
 
 
 def render_buttons(actions: tuple[Action, ...]) -> tuple[ButtonSpec, ...]:
@@ -134,7 +174,7 @@ def render_buttons(actions: tuple[Action, ...]) -> tuple[ButtonSpec, ...]:
     specs: list[ButtonSpec] = []
     seen: set[str] = set()
     for action in actions:
-        command = action.command.strip()
+        command = encode(action.command) if action.command.strip() else ""
         if not command or len(command) > CUSTOM_ID_MAX or command in seen:
             continue
         seen.add(command)
@@ -144,7 +184,7 @@ def render_buttons(actions: tuple[Action, ...]) -> tuple[ButtonSpec, ...]:
 
 def _card(rank: int, item: ReplyItem, budget: int, colour: int) -> discord.Embed:
     title = clip(f"{rank}. {safe(item.title)}", min(TITLE_MAX, budget // 3))
-    url = item.url if item.url.startswith(("http://", "https://")) else None
+    url = safe_url(item.url)
     body = _body(item, min(DESCRIPTION_MAX, budget - len(title)), link=False)
     return discord.Embed(title=title, url=url, description=body or None, colour=colour)
 
@@ -152,8 +192,9 @@ def _card(rank: int, item: ReplyItem, budget: int, colour: int) -> discord.Embed
 def _body(item: ReplyItem, budget: int, *, link: bool) -> str:
     """Meta line (link, authors, date, upvotes), then the matching sentence and why, in budget."""
     meta: list[str] = []
-    if link and item.url.startswith(("http://", "https://")):
-        meta.append(f"[{escape_markdown(item.paper_id) or 'link'}]({item.url})")
+    url = safe_url(item.url) if link else None
+    if url:
+        meta.append(f"[{escape_markdown(item.paper_id) or 'link'}]({url.replace(')', '%29')})")
     if item.authors:
         names = ", ".join(item.authors[:3]) + (" et al." if len(item.authors) > 3 else "")
         meta.append(safe(names))

@@ -22,6 +22,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.buttons import decode, expired_reply
 from bot.chat.reply import ChatRequest, Reply
 from bot.settings import SlackSettings
 from bot.slack.poster import PLATFORM, SlackPoster, make_web_client
@@ -95,17 +96,17 @@ class SlackBot:
         return await next()
 
     async def _on_mention(self, event: dict, context: dict) -> None:
-        text = from_slack_text(event.get("text", ""), context.get("bot_user_id"))
+        text = from_slack_text(event.get("text") or "", context.get("bot_user_id"))
         thread = event.get("thread_ts") or event["ts"]
-        request = await self._request(text, event["channel"], event.get("user", ""), thread)
+        request = await self._request(text, event["channel"], event.get("user") or "", thread)
         await self._deliver(request, event["channel"], thread)
 
     async def _on_message(self, event: dict, context: dict) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # edits, joins and bot messages (our own included) are not questions
-        text = from_slack_text(event.get("text", ""), context.get("bot_user_id"))
+        text = from_slack_text(event.get("text") or "", context.get("bot_user_id"))
         thread = event.get("thread_ts")
-        request = await self._request(text, event["channel"], event.get("user", ""), thread)
+        request = await self._request(text, event["channel"], event.get("user") or "", thread)
         await self._deliver(request, event["channel"], thread)
 
     async def _on_reaction(self, event: dict) -> None:
@@ -124,11 +125,12 @@ class SlackBot:
         text = from_slack_text(command.get("text", ""))
         request = await self._request(text, command["channel_id"], command["user_id"])
         task = asyncio.ensure_future(self._handle(request))
-        if not await self._ready_soon(task):
+        placeholder = not await self._ready_soon(task)
+        if placeholder:
             await respond(text=SEARCHING_TEXT, response_type="ephemeral")
         reply = await task
         kind = "ephemeral" if reply.kind in EPHEMERAL_KINDS else "in_channel"
-        await self._respond(respond, reply, kind)
+        await self._respond(respond, reply, kind, replace=placeholder)
 
     async def _on_action(self, ack: Callable, body: dict, action: dict, respond: Callable) -> None:
         await ack()
@@ -136,12 +138,17 @@ class SlackBot:
             "channel_id", ""
         )
         user = (body.get("user") or {}).get("id", "")
+        command = decode(action.get("value"))
+        if command is None:  # garbled, or from another version: never run it as a search
+            log.info("expired Slack button value %r", str(action.get("value"))[:100])
+            await self._respond(respond, expired_reply(), "ephemeral")
+            return
         message = body.get("message")
         in_dm = channel.startswith("D")
         thread_ts = None
         if message:
             thread_ts = message.get("thread_ts") or (None if in_dm else message.get("ts"))
-        request = await self._request(action.get("value", ""), channel, user, thread_ts)
+        request = await self._request(command, channel, user, thread_ts)
         private = body.get("container", {}).get("is_ephemeral") or message is None or not channel
         if private or action.get("action_id", "").startswith(f"{ACTION_PREFIX}feedback"):
             await self._respond(respond, await self._handle(request), "ephemeral")
@@ -220,10 +227,14 @@ class SlackBot:
             log.info("cannot post in %s (%s); using the response_url", channel, error)
             await self._respond(respond, await task, "in_channel")
 
-    async def _respond(self, respond: Callable, reply: Reply, response_type: str) -> None:
+    async def _respond(
+        self, respond: Callable, reply: Reply, response_type: str, *, replace: bool = False
+    ) -> None:
+        """Answer through the ``response_url``; ``replace`` puts it in place of the
+        "Searching…" placeholder sent there."""
         sent = await respond(
             response_type=response_type,
-            replace_original=False,
+            replace_original=replace,
             unfurl_links=False,
             **render_message(reply),
         )

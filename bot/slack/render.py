@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
+from bot.chat.buttons import encode
 from bot.chat.reply import Action, Reply, ReplyItem
-from retrieval.text import normalise_space, shorten
+from retrieval.text import normalise_space, shorten, strip_controls
 
 MAX_BLOCKS = 50
 SECTION_MAX = 3000
@@ -42,14 +43,14 @@ def unescape(text: str) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """``text`` with white space collapsed, cut at a word to at most ``limit`` characters
-    ending in "…"."""
-    return shorten(text, limit)
+    """``text`` without control characters, white space collapsed, cut at a word to at most
+    ``limit`` characters ending in "…"."""
+    return shorten(strip_controls(text), limit)
 
 
 def link(url: str, label: str) -> str:
     """A mrkdwn link ``<url|label>`` whose label and url cannot break out of the link."""
-    safe_url = escape(url.strip()).replace("|", "%7C").replace(" ", "%20")
+    safe_url = escape(strip_controls(url).strip()).replace("|", "%7C").replace(" ", "%20")
     return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
 
 
@@ -84,7 +85,7 @@ def _button(action: Action, action_id: str) -> dict:
         "type": "button",
         "text": {"type": "plain_text", "text": clip(action.label, BUTTON_TEXT_MAX), "emoji": True},
         "action_id": action_id,
-        "value": action.command[:BUTTON_VALUE_MAX],
+        "value": encode(action.command)[:BUTTON_VALUE_MAX],
     }
     if action.kind == "more":
         button["style"] = "primary"
@@ -108,15 +109,20 @@ def _context(text: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_MAX]}]}
 
 
-def _action_blocks(actions: list[Action]) -> list[dict]:
+def _action_id(action: Action, seen: dict[str, int]) -> str:
+    """``paperboy_<kind>``, then ``paperboy_<kind>_2``, ``_3`` ...: Slack rejects a message
+    that repeats an ``action_id``, and the listener matches the ``paperboy_`` prefix."""
+    count = seen[action.kind] = seen.get(action.kind, 0) + 1
+    return f"{ACTION_PREFIX}{action.kind}" + ("" if count == 1 else f"_{count}")
+
+
+def _action_blocks(actions: list[Action], seen: dict[str, int]) -> list[dict]:
     blocks: list[dict] = []
-    seen: dict[str, int] = {}
     for start in range(0, len(actions), BUTTONS_PER_BLOCK):
-        elements = []
-        for action in actions[start : start + BUTTONS_PER_BLOCK]:
-            count = seen[action.kind] = seen.get(action.kind, 0) + 1
-            suffix = "" if count == 1 else f"_{count}"
-            elements.append(_button(action, f"{ACTION_PREFIX}{action.kind}{suffix}"))
+        elements = [
+            _button(action, _action_id(action, seen))
+            for action in actions[start : start + BUTTONS_PER_BLOCK]
+        ]
         blocks.append({"type": "actions", "elements": elements})
     return blocks
 
@@ -132,15 +138,16 @@ def render_blocks(reply: Reply) -> list[dict]:
     if reply.text:
         head.append(_section(escape(clip(reply.text, SECTION_MAX - 100))))
     remaining = list(reply.actions)
+    seen: dict[str, int] = {}
     items: list[dict] = []
     for offset, item in enumerate(reply.items):
         block = _section(_item_text(item, reply.first_rank + offset))
         action = _item_action(item, remaining)
         if action is not None:
-            block["accessory"] = _button(action, f"{ACTION_PREFIX}{action.kind}")
+            block["accessory"] = _button(action, _action_id(action, seen))
         items.append(block)
     tail = [_context(escape(clip(reply.footer, SECTION_MAX - 100)))] if reply.footer else []
-    tail += _action_blocks(remaining)
+    tail += _action_blocks(remaining, seen)
     return head + _fit(items, len(head) + len(tail), _size(head + tail)) + tail
 
 
@@ -169,7 +176,7 @@ def render_text(reply: Reply) -> str:
     """The plain ``text`` fallback (notifications, screen readers), escaped and clipped."""
     out: list[str] = []
     size = 0
-    for char in reply.to_text():
+    for char in strip_controls(reply.to_text()):
         piece = escape(char)
         if size + len(piece) > FALLBACK_MAX - 1:
             return "".join(out).rstrip() + ELLIPSIS

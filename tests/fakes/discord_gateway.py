@@ -3,6 +3,9 @@
 It says HELLO, answers IDENTIFY with READY (user + application) and a GUILD_CREATE of the
 :class:`~tests.fakes.discord_payloads.FakeWorld` guild, ACKs heartbeats, and pushes
 INTERACTION_CREATE, MESSAGE_CREATE and MESSAGE_REACTION_ADD dispatches shaped like Discord's.
+RESUME is answered with RESUMED. A test can drop the session (:meth:`FakeGateway.drop`), refuse
+new connections for a while (:attr:`FakeGateway.refusing`) or invalidate the session for good
+(:meth:`FakeGateway.invalidate_session`, INVALID_SESSION with ``d: false``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ class FakeGateway:
         self.identified = asyncio.Event()
         self._ws: web.WebSocketResponse | None = None
         self._seq = itertools.count(1)
+        self.refusing = False
+        self.connections = 0  # WebSocket connections accepted
+        self.identifies = 0
+        self.resumes = 0
 
     def add_routes(self, app: web.Application) -> None:
         """Serve the gateway at ``/gateway``."""
@@ -37,6 +44,16 @@ class FakeGateway:
             await self._ws.close()
 
     # ---- what tests call -------------------------------------------------------------------
+    async def drop(self, code: int = 4000) -> None:
+        """Close the bot's gateway socket (Discord's "unknown error, reconnect" close code)."""
+        if self._ws is not None and not self._ws.closed:
+            await self._ws.close(code=code)
+
+    async def invalidate_session(self) -> None:
+        """Send INVALID_SESSION ``d: false``: the session cannot be resumed, identify anew."""
+        assert self._ws is not None, "the bot has not connected to the gateway"
+        await self._ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+
     async def slash(
         self, sub: str, admin: bool = False, role: bool = False, **options: str
     ) -> dict[str, Any]:
@@ -105,10 +122,13 @@ class FakeGateway:
         await self._ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
 
     # ---- the socket ------------------------------------------------------------------------
-    async def _serve(self, request: web.Request) -> web.WebSocketResponse:
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        if self.refusing:
+            return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._ws = ws
+        self.connections += 1
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
@@ -117,7 +137,11 @@ class FakeGateway:
             if payload["op"] == 1:  # heartbeat
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif payload["op"] == 2:  # identify
+                self.identifies += 1
                 await self._ready(payload["d"])
+            elif payload["op"] == 6:  # resume
+                self.resumes += 1
+                await self.dispatch("RESUMED", {})
         return ws
 
     async def _ready(self, identify: dict[str, Any]) -> None:

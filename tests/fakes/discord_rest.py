@@ -1,10 +1,11 @@
 """The fake Discord's REST API (``/api/v10``): records, stores, validates and rate-limits.
 
 Every request is recorded (:attr:`FakeRestApi.requests`), the messages it creates are stored
-(:attr:`FakeRestApi.messages`), messages beyond Discord's documented size limits get a 400 like
-Discord's, and the next matching request can be answered with a 429
-(:meth:`FakeRestApi.rate_limit_once`), or handled (the message stored) and then answered
-with a 5xx or a dropped connection (:meth:`FakeRestApi.store_then_fail_once`).
+(:attr:`FakeRestApi.messages`), messages beyond Discord's documented size limits or with an
+embed URL Discord refuses get a 400 like Discord's, and the next matching request can be
+answered with a 429 (:meth:`FakeRestApi.rate_limit_once`), a 400 (:meth:`FakeRestApi.reject_once`),
+or handled (the message stored) and then answered with a 5xx or a dropped connection
+(:meth:`FakeRestApi.store_then_fail_once`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.discord_limits import embed_url_errors, message_limit_errors
 from tests.fakes.discord_payloads import API_PREFIX, FakeWorld, iso_now, public, snowflake
+
+__all__ = ["FakeRestApi", "Recorded", "embed_url_errors", "json_response", "message_limit_errors"]
 
 
 @dataclass
@@ -37,42 +41,6 @@ def json_response(data: Any, status: int = 200, headers: dict | None = None) -> 
     """JSON with Discord's exact ``Content-Type`` (discord.py compares it without a charset)."""
     body = json.dumps(data).encode()
     return web.Response(body=body, status=status, headers=headers, content_type="application/json")
-
-
-def message_limit_errors(body: dict[str, Any]) -> list[str]:
-    """Which of Discord's message size limits ``body`` breaks (empty when it is valid)."""
-    errors = []
-    if len(body.get("content") or "") > 2000:
-        errors.append("content > 2000")
-    embeds = body.get("embeds") or []
-    if len(embeds) > 10:
-        errors.append("more than 10 embeds")
-    total = 0
-    for embed in embeds:
-        parts = {
-            "title": (embed.get("title") or "", 256),
-            "description": (embed.get("description") or "", 4096),
-            "footer": ((embed.get("footer") or {}).get("text") or "", 2048),
-        }
-        fields = embed.get("fields") or []
-        if len(fields) > 25:
-            errors.append("more than 25 fields")
-        for number, fld in enumerate(fields):
-            parts[f"field {number} name"] = (fld["name"], 256)
-            parts[f"field {number} value"] = (fld["value"], 1024)
-            if not fld["name"] or not fld["value"]:
-                errors.append(f"field {number} empty")
-        for name, (text, limit) in parts.items():
-            total += len(text)
-            if len(text) > limit:
-                errors.append(f"{name} > {limit}")
-    if total > 6000:
-        errors.append("embeds total > 6000")
-    for row in body.get("components") or []:
-        for comp in row.get("components", []):
-            if len(comp.get("custom_id", "")) > 100 or len(comp.get("label", "")) > 80:
-                errors.append("component custom_id/label too long")
-    return errors
 
 
 def _take(rules: list[tuple[str, re.Pattern[str], str]], rec: Recorded) -> str | None:
@@ -97,6 +65,7 @@ class FakeRestApi:
         self._after_store: list[tuple[str, re.Pattern[str], str]] = []
         self._refusals: list[tuple[str, re.Pattern[str], str]] = []
         self.token_revoked = False  # True: every request answers 401, as for a reset token
+        self._rejections: list[tuple[str, re.Pattern[str]]] = []
         self._changed = asyncio.Condition()
 
     def add_routes(self, app: web.Application) -> None:
@@ -128,6 +97,11 @@ class FakeRestApi:
     def refuse_once(self, method: str, path_regex: str, status: int = 403) -> None:
         """Answer the next matching request with ``status`` (e.g. 403 Missing Access) unhandled."""
         self._refusals.append((method, re.compile(path_regex), str(status)))
+
+    def reject_once(self, method: str, path_regex: str) -> None:
+        """Answer the next ``method`` request whose path matches with 400 Invalid Form Body
+        (as Discord does for an embed it will not take)."""
+        self._rejections.append((method, re.compile(path_regex)))
 
     def calls(self, method: str, path_regex: str) -> list[Recorded]:
         """Recorded requests with this method whose API path (after /api/v10) matches."""
@@ -184,6 +158,12 @@ class FakeRestApi:
         return response
 
     def _maybe_rate_limit(self, rec: Recorded) -> web.Response | None:
+        for rule in self._rejections:
+            if rule[0] == rec.method and rule[1].fullmatch(rec.path):
+                self._rejections.remove(rule)
+                errors = {"embeds": {"0": {"url": {"_errors": [{"code": "URL_TYPE_INVALID_URL"}]}}}}
+                body = {"message": "Invalid Form Body", "code": 50035, "errors": errors}
+                return json_response(body, status=400)
         for rule in self._rate_limits:
             method, pattern, retry_after = rule
             if method == rec.method and pattern.fullmatch(rec.path):
@@ -282,7 +262,7 @@ class FakeRestApi:
         return json_response(public(self._store(int(request.match_info["channel"]), body)))
 
     def _invalid(self, body: dict[str, Any]) -> web.Response | None:
-        errors = message_limit_errors(body)
+        errors = message_limit_errors(body) + embed_url_errors(body)
         if not errors:
             return None
         return json_response(

@@ -48,6 +48,7 @@ class FakeDiscord(FakeWorld):
         self.rate_limit_once = self.rest.rate_limit_once
         self.store_then_fail_once = self.rest.store_then_fail_once
         self.refuse_once = self.rest.refuse_once
+        self.reject_once = self.rest.reject_once
         self.interaction_messages = self.rest.interaction_messages
 
     async def start(self, port: int = 0) -> FakeDiscord:

@@ -10,7 +10,9 @@ next call of ``method`` answer 429 with ``Retry-After``;
 ``store_then_fail_once(method, how)`` makes it do the work (a message is stored in
 :attr:`FakeSlackApi.posted`) and then answer HTTP 503 (``how="503"``) or drop the connection
 without answering (``how="drop"``), as Slack does when it fails after storing. A token in
-:attr:`FakeSlackApi.revoked` gets ``invalid_auth`` from every method.
+:attr:`FakeSlackApi.revoked` gets ``invalid_auth`` from every method; ``revoke_auth()`` makes every
+call answer ``invalid_auth`` until ``restore_auth()``. Response URLs keep what the user sees:
+``replace_original: true`` replaces the message posted there before (``shown(name)``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.slack_limits import message_problem
+
+__all__ = ["BOT_ID", "BOT_USER_ID", "TEAM_ID", "Call", "FakeSlackApi", "message_problem"]
 
 BOT_USER_ID = "UBOTPAPER"
 BOT_ID = "BBOTPAPER"
@@ -52,6 +58,8 @@ class FakeSlackApi:
     revoked: set[str] = field(default_factory=set)  # tokens answered with invalid_auth
     _failures: dict[str, str] = field(default_factory=dict)
     _after_store: dict[str, str] = field(default_factory=dict)
+    _shown: dict[str, list[dict]] = field(default_factory=dict)
+    auth_revoked: bool = False  # revoke_auth(): every token answered with invalid_auth
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(100))
     _runner: web.AppRunner | None = None
@@ -100,6 +108,19 @@ class FakeSlackApi:
         or close the connection without an answer (``how="drop"``)."""
         assert how in ("503", "drop"), how
         self._after_store[method] = how
+
+    def revoke_auth(self) -> None:
+        """Answer every Web API call with ``invalid_auth`` (a revoked or rotated token)."""
+        self.auth_revoked = True
+
+    def restore_auth(self) -> None:
+        """Accept the token again."""
+        self.auth_revoked = False
+
+    def shown(self, name: str) -> list[dict]:
+        """The messages a user sees from response URL ``name``, oldest first (a post with
+        ``replace_original: true`` replaces the latest one)."""
+        return list(self._shown.get(name, []))
 
     def of(self, method: str) -> list[Call]:
         """The calls of ``method`` received so far (successful and rate-limited)."""
@@ -167,7 +188,7 @@ class FakeSlackApi:
             call.response = {"ok": False, "error": self._failures.pop(method)}
         elif not token:
             call.response = {"ok": False, "error": "not_authed"}
-        elif token in self.revoked:
+        elif token in self.revoked or self.auth_revoked:
             call.response = {"ok": False, "error": "invalid_auth"}
         else:
             call.response = self._answer(method, params)
@@ -216,7 +237,15 @@ class FakeSlackApi:
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.calls.append(Call(f"response_url:{request.match_info['name']}", body))
+        name = request.match_info["name"]
+        self.calls.append(Call(f"response_url:{name}", body))
+        shown = self._shown.setdefault(name, [])
+        if body.get("delete_original"):
+            del shown[-1:]
+        elif body.get("replace_original") in (True, "true") and shown:
+            shown[-1] = body
+        else:
+            shown.append(body)
         return web.Response(text="ok")
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
@@ -241,21 +270,3 @@ async def _params(request: web.Request) -> dict:
         if isinstance(params.get(name), str):
             params[name] = json.loads(params[name])
     return params
-
-
-def message_problem(params: dict) -> str | None:
-    """The error Slack would answer for a message over its limits, or None."""
-    blocks = params.get("blocks") or []
-    if not params.get("text") and not blocks:
-        return "no_text"
-    if len(blocks) > 50:
-        return "invalid_blocks"
-    for block in blocks:
-        text = (block.get("text") or {}).get("text", "")
-        if block.get("type") == "section" and len(text) > 3000:
-            return "invalid_blocks"
-        if block.get("type") == "header" and len(text) > 150:
-            return "invalid_blocks"
-    if len(json.dumps(blocks)) + len(params.get("text") or "") > 40_000:
-        return "msg_too_long"
-    return None
