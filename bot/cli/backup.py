@@ -55,7 +55,8 @@ def backup_command(
     ],
 ) -> None:
     """Write one .tar.gz with every paper (vectors included) and the state database."""
-    from bot.ops.backup import BackupError, create_backup, embedding_model_name
+    from bot.ops.archive import BackupError, embedding_model_name
+    from bot.ops.backup import create_backup
 
     settings = load_settings()
     if dest.is_dir():
@@ -96,7 +97,7 @@ def restore_command(
 
     Stop the bots and the scheduler first. Refuses a non-empty target unless --force.
     """
-    from bot.ops.backup import (
+    from bot.ops.archive import (
         BackupError,
         InvalidBackup,
         RestoreRefused,

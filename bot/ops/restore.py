@@ -18,19 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.ops.backup import (
-    PAGE,
+from bot.ops.archive import (
     STATE,
     BackupError,
     BackupManifest,
     InvalidBackup,
-    Progress,
     RestoreRefused,
     check_model,
     extract_archive,
     load_records,
     read_manifest,
 )
+from bot.ops.backup import PAGE
+from retrieval.ingest import Progress
 from retrieval.store import PaperStore
 
 log = logging.getLogger(__name__)
