@@ -70,6 +70,18 @@ def test_second_ask_reuses_the_store(first_run):
     assert json.loads(done.stdout)["results"]
 
 
+def test_ask_json_says_why_there_are_no_results(first_run):
+    data_dir, _ = first_run
+    done = paperboy("ask", "--json", "asdkjh qwpoeiru zxcvbnm", data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["results"] == [] and "really matches" in found["message"]
+    hits = json.loads(
+        paperboy("ask", "--json", "Fourier neural operator", data_dir=data_dir).stdout
+    )
+    assert hits["results"] and "message" not in hits
+
+
 def test_unknown_paper_gets_a_friendly_error(first_run):
     data_dir, _ = first_run
     no_fetch = {"PAPERBOY_SEARCH__FETCH_MISSING_PAPERS": "false"}  # no network in tests

@@ -37,7 +37,7 @@ def result_json(services: Services, question: str, limit: int) -> dict:
     reply = router.handle(ChatRequest(text=question))
     if reply.kind == "error":
         return {"query": question, "error": reply.text, "results": []}
-    return {
+    found: dict = {
         "query": question,
         "results": [
             {
@@ -52,6 +52,9 @@ def result_json(services: Services, question: str, limit: int) -> dict:
             for item in reply.items
         ],
     }
+    if not reply.items and reply.text:  # why there is nothing (no match, an old library, ...)
+        found["message"] = reply.text
+    return found
 
 
 def print_reply(reply: Reply) -> None:
