@@ -219,7 +219,7 @@ def test_systemd_units_are_hardened():
         assert "MemoryDenyWriteExecute" not in service  # torch's oneDNN JIT needs W+X pages
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
-        return  # the score is checked where systemd is installed (it is on this project's machines)
+        pytest.skip("systemd-analyze is not installed (it is on this project's machines)")
     for path in sorted((DEPLOY / "systemd").glob("*.service")):
         done = subprocess.run(
             [analyze, "security", "--offline=yes", str(path)],

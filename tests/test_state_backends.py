@@ -32,7 +32,9 @@ def fill(target) -> None:  # noqa: ANN001 (a SQLite path or a URL)
     plans = ChannelPlans(target)
     plans.save(PLAN)
     plans.close()
-    assert BotState(target).load_page(token) == {"query": "fast attention", "page": 2}
+    state = BotState(target)
+    assert state.load_page(token) == {"query": "fast attention", "page": 2}
+    state.close()
 
 
 def check(target) -> None:  # noqa: ANN001

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot.cli.common import configure_logging, load_settings, run_process
-from bot.cli.health import ops_port_option
+from bot.cli.health import no_scheduler_option, ops_port_option
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -45,9 +45,7 @@ def discord_command(
         list[int] | None,
         typer.Option(help="sync /papers to this guild id (repeatable; default: discord.guild_ids)"),
     ] = None,
-    no_scheduler: Annotated[
-        bool, typer.Option("--no-scheduler", help="do not post digests from this process")
-    ] = False,
+    no_scheduler: Annotated[bool, no_scheduler_option()] = False,
     ops_port: Annotated[int | None, ops_port_option("discord")] = None,
 ) -> None:
     """Run Paperboy in Discord: /papers commands, @mentions, buttons and channel digests.

@@ -32,6 +32,11 @@ def ops_port_option(process: str) -> OptionInfo:
     )
 
 
+def no_scheduler_option() -> OptionInfo:
+    """The ``--no-scheduler`` flag of the chat processes (digests come from elsewhere)."""
+    return typer.Option("--no-scheduler", help="do not post digests from this process")
+
+
 def probe(url: str, timeout: float) -> tuple[int | None, dict]:
     """(HTTP status, JSON body) of one ``/healthz``, or (None, {}) when nothing listens.
     (The standard library's client: this runs as a Docker health probe every 30 s, so it

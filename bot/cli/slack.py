@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from bot.cli.common import configure_logging, load_settings, run_process
-from bot.cli.health import ops_port_option
+from bot.cli.health import no_scheduler_option, ops_port_option
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -29,9 +29,7 @@ def slack_command(
     port: Annotated[
         int | None, typer.Option(help="HTTP mode port (default: the slack.http_port setting)")
     ] = None,
-    no_scheduler: Annotated[
-        bool, typer.Option("--no-scheduler", help="do not post digests from this process")
-    ] = False,
+    no_scheduler: Annotated[bool, no_scheduler_option()] = False,
     ops_port: Annotated[int | None, ops_port_option("slack")] = None,
 ) -> None:
     """Run Paperboy in Slack: mentions, DMs, /papers, buttons, reactions and channel digests."""
