@@ -6,7 +6,8 @@ are caught up, the copy is verified, and only then is the old collection pointed
 in a single metadata write (``paperboy_moved_to``). Every process sharing the Chroma store
 follows that pointer on its next question (see :meth:`retrieval.store.PaperStore.revision`) and
 switches its query model to the one stamped on the new collection. The old collection is kept
-for :func:`switch_back` until :func:`drop_collection` retires it.
+for :func:`retrieval.collections.switch_back` until :func:`retrieval.collections.drop_collection`
+retires it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from retrieval.collections import (
+    ReindexError,
+    collection_chain,
+    shortcut_chain,
+    stored_ids,
+    switch_to,
+)
 from retrieval.embed import Embedder
 from retrieval.index import PaperIndex
 from retrieval.ingest import EMBED_BATCH
@@ -34,10 +42,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 REINDEXED_AT_KEY = "paperboy_reindexed_at"
 CATCH_UP_PASSES = 5
-
-
-class ReindexError(RuntimeError):
-    """A reindex, switch-back or drop that cannot be done (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -58,15 +62,6 @@ class ReindexReport:
     def papers_per_second(self) -> float:
         """Embedding throughput of the whole run."""
         return self.embedded / self.seconds if self.seconds > 0 else 0.0
-
-
-@dataclass(frozen=True)
-class SwitchBack:
-    """What :func:`switch_back` did; ``missing`` are ids only the abandoned collection holds."""
-
-    from_collection: str
-    to_collection: str
-    missing: list[str] = field(default_factory=list)
 
 
 def rebuild_lexical(index: PaperIndex) -> int:
@@ -98,7 +93,7 @@ def reembed(
     name = new_collection or default_collection_name(store.base_name)
     if name == old_name or store.has_collection(name):
         raise ReindexError(f"collection {name!r} already exists; choose another name")
-    chain = _chain(store, old_name)
+    chain = collection_chain(store, old_name)
     source = store.sibling(old_name)
     try:
         target = store.sibling(name, create=True)
@@ -117,11 +112,11 @@ def reembed(
                 REINDEXED_AT_KEY: datetime.now(UTC).isoformat(timespec="seconds"),
             }
         )
-        _switch(source, name)
+        switch_to(source, name)
     except BaseException:
         _forget(store, source, name)
         raise
-    _shortcut(store, chain, name)
+    shortcut_chain(store, chain, name)
     late, _ = _sync(source, target, embedder, missing_only=True)
     if late:
         log.warning("%d papers reached %s during the switch; copied to %s", late, old_name, name)
@@ -138,55 +133,6 @@ def reembed(
         revision=revision + 1,
         seconds=time.monotonic() - started,
     )
-
-
-def switch_back(store: PaperStore) -> SwitchBack:
-    """Make the collection the one in use replaced (its ``paperboy_moved_from``) current again,
-    with the same single-write switch. Papers ingested only into the abandoned collection are
-    not copied back (they were embedded with the other model): their ids are returned."""
-    current = store.revision()
-    now = store.collection_name
-    previous = store.collection_metadata().get(MOVED_FROM_KEY)
-    if not previous:
-        raise ReindexError(f"collection {now!r} did not replace another one; nothing to go back to")
-    if not store.has_collection(str(previous)):
-        raise ReindexError(f"the previous collection {previous!r} no longer exists")
-    previous = str(previous)
-    chain = _chain(store, now)
-    back = store.sibling(previous)
-    back.update_collection_metadata(
-        {MOVED_TO_KEY: None, REVISION_KEY: max(back.revision(), current) + 1}
-    )
-    abandoned = store.sibling(now)
-    _switch(abandoned, previous)
-    _shortcut(store, [n for n in chain if n != previous], previous)
-    store.revision()
-    held = set(back.metadata(_ids(abandoned)))
-    return SwitchBack(now, previous, [pid for pid in _ids(abandoned) if pid not in held])
-
-
-def drop_collection(store: PaperStore, name: str) -> int:
-    """Delete a retired collection (one that points elsewhere); returns the papers removed.
-
-    The configured base collection is where every process starts, so it is emptied instead of
-    deleted: its pointer stays. The collection in use, and collections never switched away
-    from, are refused."""
-    store.revision()
-    if name == store.collection_name:
-        raise ReindexError(f"collection {name!r} is in use")
-    if not store.has_collection(name):
-        raise ReindexError(f"no collection called {name!r}")
-    retired = store.sibling(name)
-    if not retired.collection_metadata().get(MOVED_TO_KEY):
-        raise ReindexError(f"collection {name!r} was never switched away from; refusing to drop it")
-    if name in _chain(store, store.collection_name)[1:]:
-        raise ReindexError(f"collection {name!r} is still on the way to {store.collection_name!r}")
-    papers = retired.count()
-    if name == store.base_name:
-        retired.delete(_ids(retired))
-    else:
-        store.delete_collection(name)
-    return papers
 
 
 # ----- steps ---------------------------------------------------------------------------------
@@ -278,45 +224,11 @@ def _sync(
 
 def _verify(source: PaperStore, target: PaperStore) -> None:
     """Both collections hold the same ids."""
-    old, new = set(_ids(source)), set(_ids(target))
+    old, new = set(stored_ids(source)), set(stored_ids(target))
     if old != new:
         raise ReindexError(
             f"copy incomplete: {len(old - new)} papers missing, {len(new - old)} extra"
         )
-
-
-def _switch(old: PaperStore, new_name: str) -> None:
-    """The switch: one metadata write pointing ``old`` at ``new_name``."""
-    old.revision()
-    already = old.collection_metadata().get(MOVED_TO_KEY)
-    if already:
-        raise ReindexError(
-            f"collection {old.collection_name!r} was switched to {already!r} meanwhile"
-        )
-    old.update_collection_metadata({MOVED_TO_KEY: new_name})
-
-
-def _chain(store: PaperStore, last: str) -> list[str]:
-    """Collections from ``store.base_name`` along the pointers, up to ``last``."""
-    names = [store.base_name]
-    while names[-1] != last and len(names) < 64:
-        nxt = store.sibling(names[-1]).collection_metadata().get(MOVED_TO_KEY)
-        if not nxt or nxt in names or not store.has_collection(str(nxt)):
-            break
-        names.append(str(nxt))
-    return names
-
-
-def _shortcut(store: PaperStore, chain: list[str], target: str) -> None:
-    """Point the earlier collections of the chain straight at ``target`` (so a retired one in
-    between can be dropped). Not needed for correctness; failures are only logged."""
-    for name in chain[:-1]:
-        if name == target:
-            continue
-        try:
-            store.sibling(name).update_collection_metadata({MOVED_TO_KEY: target})
-        except Exception as exc:
-            log.warning("could not point %s at %s: %s", name, target, exc)
 
 
 def _forget(store: PaperStore, source: PaperStore, name: str) -> None:
@@ -330,7 +242,3 @@ def _forget(store: PaperStore, source: PaperStore, name: str) -> None:
             store.delete_collection(name)
     except Exception as exc:
         log.warning("could not delete the unfinished collection %s: %s", name, exc)
-
-
-def _ids(store: PaperStore) -> list[str]:
-    return [pid for pid, _, _, _ in store.iter_records(with_documents=False)]

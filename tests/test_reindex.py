@@ -11,16 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from retrieval.collections import ReindexError, drop_collection, switch_back
 from retrieval.embed import SentenceTransformerEmbedder, bundled_model_path
 from retrieval.index import PaperIndex
 from retrieval.models import SearchQuery
-from retrieval.reindex import (
-    ReindexError,
-    drop_collection,
-    rebuild_lexical,
-    reembed,
-    switch_back,
-)
+from retrieval.reindex import rebuild_lexical, reembed
 from retrieval.sources.jsonl import read_jsonl
 from retrieval.store import EMBEDDER_KEY, MOVED_TO_KEY, REVISION_KEY, PaperStore
 

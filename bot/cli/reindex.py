@@ -118,8 +118,9 @@ def _lexical(index: Any) -> None:
 
 
 def _reembed(settings: Any, index: Any, model: str, collection: str | None) -> None:
+    from retrieval.collections import ReindexError
     from retrieval.embed import SentenceTransformerEmbedder
-    from retrieval.reindex import ReindexError, rebuild_lexical, reembed
+    from retrieval.reindex import rebuild_lexical, reembed
 
     try:
         spec = model_spec(model)
@@ -156,7 +157,7 @@ def _reembed(settings: Any, index: Any, model: str, collection: str | None) -> N
 
 
 def _switch_back(index: Any) -> None:
-    from retrieval.reindex import ReindexError, switch_back
+    from retrieval.collections import ReindexError, switch_back
 
     try:
         result = switch_back(index.store)
@@ -174,7 +175,7 @@ def _switch_back(index: Any) -> None:
 
 
 def _drop(settings: Any, index: Any, name: str) -> None:
-    from retrieval.reindex import ReindexError, drop_collection
+    from retrieval.collections import ReindexError, drop_collection
 
     try:
         papers = drop_collection(index.store, name)
