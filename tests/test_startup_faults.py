@@ -70,6 +70,15 @@ async def wait_for_line(log: Path, text: str, proc: subprocess.Popen, timeout: f
         await asyncio.sleep(0.2)
 
 
+def start_scheduler(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """``paperboy scheduler`` as its own process, its output in ``log``."""
+    log.touch()
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            command("scheduler"), cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
 async def test_the_scheduler_waits_for_discord_and_then_starts(tmp_path):
     port = free_port()  # nothing listens here yet: Discord is unreachable
     env = paperboy_env(
@@ -78,11 +87,7 @@ async def test_the_scheduler_waits_for_discord_and_then_starts(tmp_path):
         DISCORD__API_BASE_URL=f"http://127.0.0.1:{port}/api/v10",
     )
     log = tmp_path / "scheduler.log"
-    log.touch()
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            command("scheduler"), cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
+    proc = start_scheduler(env, log)
     fake = None
     try:
         await wait_for_line(log, "cannot reach Discord", proc)
@@ -106,11 +111,7 @@ async def test_the_scheduler_stops_on_sigterm_while_waiting_for_discord(tmp_path
         DISCORD__API_BASE_URL=f"http://127.0.0.1:{free_port()}/api/v10",
     )
     log = tmp_path / "scheduler.log"
-    log.touch()
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            command("scheduler"), cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
+    proc = start_scheduler(env, log)
     try:
         await wait_for_line(log, "cannot reach Discord", proc)
         proc.send_signal(signal.SIGTERM)
