@@ -152,3 +152,22 @@ def test_backup_and_restore_of_a_postgresql_state(
     into_sqlite = run(["restore", str(archive)], monkeypatch, tmp_path / "sqlite-host")
     assert into_sqlite.exit_code == 0, into_sqlite.output
     check(tmp_path / "sqlite-host" / "state.sqlite3")
+
+
+def test_processes_starting_together_on_an_empty_postgresql_all_open_it(pg_url):
+    """Several hosts starting at once against a fresh database: each opens it (none loses a
+    CREATE TABLE race) and they share one set of tables."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.store.db import StateDB
+
+    def open_and_mark(n: int) -> StateDB:
+        db = StateDB.open(pg_url)
+        assert BotState(db).claim_event(f"event-{n}")
+        return db
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        dbs = list(pool.map(open_and_mark, range(6)))
+    assert dbs[0].rows("SELECT count(*) FROM seen_events") == [(6,)]
+    for db in dbs:
+        db.close()

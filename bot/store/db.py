@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.store.schema import metadata
 
+SCHEMA_LOCK = 0x5061706572  # "Paper": the advisory lock key taken while creating tables
 CORRUPTION_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
 
@@ -117,11 +118,20 @@ class StateDB:
         else:
             self.engine = create_engine(parsed, pool_pre_ping=True, pool_size=2, max_overflow=4)
         try:
-            metadata.create_all(self.engine)
+            self._create_tables()
         except DBAPIError as error:
             if self.path is not None and is_corruption(error):
                 raise StateCorrupt(self.path, str(error.orig)) from error
             raise
+
+    def _create_tables(self) -> None:
+        """Create missing tables. On PostgreSQL, under a transaction-scoped advisory lock, so
+        several processes starting at once do not race on ``CREATE TABLE`` (the loser would
+        fail on the catalogue's unique index)."""
+        with self.engine.begin() as connection:
+            if self.dialect == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+            metadata.create_all(connection)
 
     @classmethod
     def open(cls, target: StateDB | Path | str) -> StateDB:
