@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from bot.alerts.chat import AlertChat
+from bot.alerts.run import AlertRunner
 from bot.chat.lookup import ArxivFetcher
 from bot.chat.router import CommandRouter
 from bot.digest.chat import DigestChat
@@ -13,6 +15,7 @@ from bot.digest.plans import PlanBook
 from bot.digest.service import DigestService
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
+from bot.store.alerts import AlertLedger, AlertTopics
 from bot.store.db import StateDB
 from bot.store.ledger import DigestLedger
 from bot.store.plans import ChannelPlans
@@ -34,6 +37,7 @@ class Services:
     digests: DigestService
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     metrics: Metrics = field(default_factory=Metrics)
+    alerts: AlertRunner | None = None
 
     def today(self) -> date:
         """Today's date by the services' clock (UTC)."""
@@ -103,6 +107,8 @@ def build_services(
     db = StateDB.open(settings.state_target)
     state = BotState(db)
     digests = build_digests(settings, index, db, clock, metrics)
+    topics = AlertTopics(db)
+    alerts = AlertRunner(index, topics, AlertLedger(db), settings.alerts, metrics, clock)
     router = CommandRouter(
         index,
         state,
@@ -116,5 +122,6 @@ def build_services(
             if settings.search.fetch_missing_papers
             else None
         ),
+        alerts=AlertChat(topics, settings.alerts) if settings.alerts.enabled else None,
     )
-    return Services(settings, index, state, router, digests.ledger, digests, clock, metrics)
+    return Services(settings, index, state, router, digests.ledger, digests, clock, metrics, alerts)

@@ -136,6 +136,21 @@ class SchedulerSettings(Section):
     arxiv_max_results: int = Field(200, ge=1, le=2000)
     run_in_bot: bool = True
     lease_seconds: float = Field(60, gt=0)
+    # first start with an empty store: fetch this many days of HF daily lists (0 = never);
+    # when that fails (offline), the bundled demo corpus instead
+    backfill_days: int = Field(30, ge=0, le=365)
+
+
+class AlertSettings(Section):
+    """Personal alerts: ``alert <topic>`` DMs a user new papers close to their topics."""
+
+    enabled: bool = True
+    # cosine of topic vs paper (all-MiniLM-L6-v2); see README "Personal alerts" for the choice
+    threshold: float = Field(0.45, ge=0, le=1)
+    max_topics: int = Field(10, ge=1, le=50)
+    max_topic_chars: int = Field(200, ge=10, le=1000)
+    max_papers: int = Field(5, ge=1, le=10)  # papers per daily DM
+    lookback_days: int = Field(2, ge=0, le=14)  # "new": listed today or in the days before
 
 
 class OpsSettings(Section):
@@ -169,6 +184,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
 
     @field_validator("state_url")

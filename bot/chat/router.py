@@ -4,7 +4,7 @@ Grammar (first word decides; anything else is a question):
 ``help`` · ``search <question>`` · ``similar <arXiv id, URL or title>`` · ``more`` (the next
 page of the latest answer in this thread / DM / channel) or ``more <token>`` (a button) ·
 ``digest`` · ``subscribe <topic>`` · ``unsubscribe`` · ``settings`` ·
-``feedback up|down <token>``. Questions may carry their own filters ("since 2024", "by Hinton",
+``feedback up|down <token>`` · ``alert <topic>|list|remove <n>`` (personal DMs). Questions may carry their own filters ("since 2024", "by Hinton",
 "this week", "newest first", "trending", "top 5"); an arXiv id/URL or a quoted title means
 "similar papers" (an arXiv paper not in the library is fetched and added); a pasted passage
 (over 500 characters) means "papers like this passage".
@@ -46,6 +46,12 @@ class DigestCommands(Protocol):
     def settings(self, platform: str, channel_id: str) -> Reply: ...
 
 
+class AlertCommands(Protocol):
+    """What the router needs from personal alerts (:class:`bot.alerts.chat.AlertChat`)."""
+
+    def handle(self, platform: str, user_id: str, rest: str) -> Reply: ...
+
+
 def error_reply(message: str) -> Reply:
     """A friendly error the user can act on."""
     return Reply(title="Sorry, I couldn't do that", text=message, kind="error")
@@ -64,6 +70,7 @@ class CommandRouter:
         today: Callable[[], date] = date.today,
         metrics: Metrics | None = None,
         fetcher: PaperFetcher | None = None,
+        alerts: AlertCommands | None = None,
     ) -> None:
         self.index = index
         self.state = state
@@ -73,6 +80,7 @@ class CommandRouter:
         self.today = today
         self.metrics = metrics or Metrics()
         self.fetcher = fetcher
+        self.alerts = alerts
 
     def handle(self, request: ChatRequest) -> Reply:
         """Answer one request. Never raises for bad input; failures become error replies."""
@@ -113,6 +121,10 @@ class CommandRouter:
             return self.feedback(request, rest)
         if word in ("digest", "subscribe", "unsubscribe", "settings"):
             return self.digest_command(request, word, rest)
+        if word == "alert":
+            if self.alerts is None:
+                return error_reply("Personal alerts are not enabled on this Paperboy.")
+            return self.alerts.handle(request.platform, request.user_id, rest)
         return self.ask(text, request)
 
     def similar(self, request: ChatRequest, rest: str) -> Reply:
@@ -213,6 +225,7 @@ class CommandRouter:
             1 if direction == "up" else -1,
             payload.get("paper_ids") or [],
         )
+        self.metrics.record_feedback(request.platform, 1 if direction == "up" else -1)
         return Reply(title="Thanks for the feedback!", kind="info")
 
     def digest_command(self, request: ChatRequest, word: str, rest: str) -> Reply:

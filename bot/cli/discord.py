@@ -64,7 +64,7 @@ async def serve_discord(
 ) -> None:
     """Serve health and metrics, build the services (waiting for Chroma if needed), log in,
     start the digest scheduler under the shared lease (optional) and run the gateway."""
-    from bot.corpus import ensure_corpus
+    from bot.corpus import first_start
     from bot.discord.bot import PaperboyBot
     from bot.discord.login import login
     from bot.discord.poster import DiscordPoster
@@ -80,8 +80,10 @@ async def serve_discord(
     digest_scheduler = None
     try:
         if settings.demo_corpus:
-            await asyncio.to_thread(ensure_corpus, services.index)
-        async with PaperboyBot(services.router, services.state, settings.discord) as bot:
+            await asyncio.to_thread(first_start, settings, services.index, services.today())
+        async with PaperboyBot(
+            services.router, services.state, settings.discord, services.metrics
+        ) as bot:
             if ops is not None:
                 ops.set_check("discord", bot.connection_check)
             # waits while Discord is unreachable; a revoked token: TokenRejected, exit 2

@@ -72,7 +72,7 @@ async def serve_slack(
     """Serve health and metrics, build the services (waiting for Chroma if needed), connect to
     Slack and (optionally) run the digest scheduler under the shared lease."""
 
-    from bot.corpus import ensure_corpus
+    from bot.corpus import first_start
     from bot.ops.metrics import Metrics
     from bot.ops.startup import cancel_on_sigterm, open_services, start_ops
     from bot.slack.app import SlackBot
@@ -88,8 +88,8 @@ async def serve_slack(
     digest_scheduler = None
     try:
         if settings.demo_corpus:
-            await asyncio.to_thread(ensure_corpus, services.index)
-        bot = SlackBot(settings.slack, services.router, services.state)
+            await asyncio.to_thread(first_start, settings, services.index, services.today())
+        bot = SlackBot(settings.slack, services.router, services.state, metrics=metrics)
         connection = SlackConnection(bot)
         if ops is not None:
             ops.set_check("slack", connection.check)

@@ -156,6 +156,7 @@ def leased_scheduler(services: Services, posters: Mapping[str, DigestPoster]) ->
         posters,
         settings.scheduler,
         index=services.index,
+        alerts=services.alerts,
         housekeeping=lambda: log.info(
             "pruned old state rows: %s", services.state.prune(retention_s)
         ),

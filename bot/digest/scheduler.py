@@ -1,6 +1,8 @@
 """The digest scheduler: one APScheduler cron job per channel plan (in the plan's time zone),
 a periodic source refresh (:mod:`bot.digest.refresh`: the Hugging Face daily list, plus the newest arXiv
 submissions of ``scheduler.arxiv_categories``), a plan sync (chat changes) and a catch-up sweep.
+After each successful Hugging Face refresh (and at start) it runs the personal alerts
+(:mod:`bot.alerts.run`), which DM each user at most once a day.
 
 Every digest run goes through :meth:`DigestScheduler.run_due`, which is idempotent: it finds
 the plan's most recent scheduled time, posts that day's digest through the ledger if it is still
@@ -20,9 +22,16 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.alerts.run import AlertRunner
 from bot.digest.delivery import Delivery
 from bot.digest.posting import DigestPoster
-from bot.digest.refresh import CategorySource, DailySource, RefreshIndex, SourceRefresher
+from bot.digest.refresh import (
+    SOURCE,
+    CategorySource,
+    DailySource,
+    RefreshIndex,
+    SourceRefresher,
+)
 from bot.digest.service import DigestService
 from bot.settings import ChannelPlan, SchedulerSettings
 
@@ -70,6 +79,7 @@ class DigestScheduler:
         sweep: timedelta = timedelta(minutes=10),
         plan_sync: timedelta = timedelta(minutes=1),
         housekeeping: Callable[[], object] | None = None,
+        alerts: AlertRunner | None = None,
     ) -> None:
         self.digests = digests
         self.posters = dict(posters)
@@ -91,6 +101,7 @@ class DigestScheduler:
         self.sweep = sweep
         self.plan_sync = plan_sync
         self.housekeeping = housekeeping
+        self.alerts = alerts
         self.scheduler: AsyncIOScheduler | None = None
         self._jobs: dict[str, str] = {}
 
@@ -126,6 +137,7 @@ class DigestScheduler:
         if self.housekeeping is not None:
             await self._housekeep()
         await self.catch_up()
+        await self.run_alerts()
 
     async def _housekeep(self) -> None:
         try:
@@ -215,10 +227,23 @@ class DigestScheduler:
         Each source succeeds or fails on its own; True when all of them worked."""
         return all([await self.refresh_source(source) for source in self.refresher.sources()])
 
+    async def run_alerts(self) -> None:
+        """DM personal alerts to the users with new matches (each at most once a day); a
+        failure is logged and never stops the digests."""
+        if self.alerts is None:
+            return
+        posters = {name: p for name, p in self.posters.items() if hasattr(p, "post_dm")}
+        try:
+            await self.alerts.run(posters, self.clock())  # type: ignore[arg-type]
+        except Exception:
+            log.exception("the personal alert run failed; the next refresh tries again")
+
     async def refresh_source(self, source: str) -> bool:
         """Refresh one source (see :meth:`SourceRefresher.refresh`); when that fails, retry it
         in ``refresh_retry`` while the jobs run."""
         if await self.refresher.refresh(source):
+            if source == SOURCE:
+                await self.run_alerts()
             return True
         if self.scheduler is not None and self.scheduler.running:
             log.info("retrying the %s refresh in %s", source, self.refresh_retry)

@@ -32,6 +32,7 @@ from bot.discord.health import GatewayHealth
 from bot.discord.http import make_rebaser, rebase_gateway, rebase_http_client, rebase_webhooks
 from bot.discord.render import fallback_text, render_reply
 from bot.discord.sync import sync_if_changed
+from bot.ops.metrics import Metrics
 from bot.settings import DiscordSettings
 from bot.store.state import BotState
 
@@ -56,7 +57,12 @@ class PaperboyBot(GatewayHealth, commands.AutoShardedBot):
     """
 
     def __init__(
-        self, router: Router, state: BotState, settings: DiscordSettings, **options: Any
+        self,
+        router: Router,
+        state: BotState,
+        settings: DiscordSettings,
+        metrics: Metrics | None = None,
+        **options: Any,
     ) -> None:
         options.setdefault("intents", discord.Intents.default())  # no privileged intents
         super().__init__(
@@ -68,6 +74,7 @@ class PaperboyBot(GatewayHealth, commands.AutoShardedBot):
         self.router = router
         self.state = state
         self.settings = settings
+        self.metrics = metrics or Metrics()
         self.force_sync = False  # `paperboy discord sync`: sync even if unchanged
         self._rebase = make_rebaser(settings.api_base_url)
         if self._rebase is not None:
@@ -198,6 +205,7 @@ class PaperboyBot(GatewayHealth, commands.AutoShardedBot):
             return
         channel, message, user = str(event.channel_id), str(event.message_id), str(event.user_id)
         if self.state.record_feedback(PLATFORM, channel, message, user, value):
+            self.metrics.record_feedback(PLATFORM, value)
             log.info("feedback %+d on message %s", value, message)
 
     async def on_message(self, message: discord.Message) -> None:

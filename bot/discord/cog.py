@@ -46,6 +46,11 @@ class PapersCog(commands.GroupCog, group_name="papers", group_description="Resea
     async def settings(self, interaction: discord.Interaction) -> None:
         await self.bot.answer(interaction, "settings", private=True)
 
+    @app_commands.command(name="alert", description="DM me new papers on a topic (personal)")
+    @app_commands.describe(what="a topic to watch, `list`, or `remove <n>`")
+    async def alert(self, interaction: discord.Interaction, what: str) -> None:
+        await self.bot.answer(interaction, f"alert {what}", private=True)
+
     @app_commands.command(name="help", description="What Paperboy can do")
     async def help(self, interaction: discord.Interaction) -> None:
         await self.bot.answer(interaction, "help", private=True)

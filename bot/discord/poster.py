@@ -51,6 +51,12 @@ class DiscordPoster:
         self.bot.remember(int(channel_id), int(message["id"]), reply)
         return str(message["id"])
 
+    async def post_dm(self, user_id: str, reply: Reply) -> str:
+        """DM ``reply`` to ``user_id``: ``POST /users/@me/channels`` for the DM channel, then
+        :meth:`post` (a user who does not accept DMs: :class:`discord.Forbidden`)."""
+        channel = await self.bot.http.start_private_message(int(user_id))
+        return await self.post(str(channel["id"]), reply)
+
     def _url(self, channel_id: int) -> str:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
         rebase = make_rebaser(self.bot.settings.api_base_url)

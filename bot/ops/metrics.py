@@ -2,7 +2,8 @@
 
 Names follow Prometheus conventions; counters get ``_total`` appended by the client library:
 ``paperboy_questions_total{platform,kind}``, ``paperboy_answer_seconds{platform}`` (histogram),
-``paperboy_ingested_papers_total{source,outcome}``, ``paperboy_digests_total{platform,status}``
+``paperboy_ingested_papers_total{source,outcome}``, ``paperboy_digests_total{platform,status}``,
+``paperboy_feedback_total{platform,vote}`` (vote: up, down), ``paperboy_alerts_total{platform,status}``
 and ``paperboy_errors_total{component}``.
 """
 
@@ -51,6 +52,18 @@ class Metrics:
             ["platform", "status"],
             registry=self.registry,
         )
+        self.feedback = Counter(
+            "paperboy_feedback",
+            "👍/👎 votes recorded (buttons and reactions), by platform and vote (up, down)",
+            ["platform", "vote"],
+            registry=self.registry,
+        )
+        self.alerts = Counter(
+            "paperboy_alerts",
+            "Personal alert DMs, by platform and status (sent, failed, unknown)",
+            ["platform", "status"],
+            registry=self.registry,
+        )
         self.errors = Counter(
             "paperboy_errors",
             "Errors a user or operator would notice, by component",
@@ -78,6 +91,15 @@ class Metrics:
     def record_digest(self, platform: str, status: str) -> None:
         """Count one digest delivery attempt by its outcome."""
         self.digests.labels(platform=platform, status=status).inc()
+
+    def record_feedback(self, platform: str, value: int) -> None:
+        """Count one recorded vote: ``value`` > 0 is 👍, else 👎."""
+        vote = "up" if value > 0 else "down"
+        self.feedback.labels(platform=platform or "unknown", vote=vote).inc()
+
+    def record_alert(self, platform: str, status: str) -> None:
+        """Count one alert DM by its outcome."""
+        self.alerts.labels(platform=platform, status=status).inc()
 
     def record_error(self, component: str) -> None:
         """Count one error in ``component`` (router, store, slack, discord, refresh:hf, ...)."""

@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.buttons import decode, expired_reply
 from bot.chat.reply import ChatRequest, Reply
+from bot.ops.metrics import Metrics
 from bot.settings import SlackSettings
 from bot.slack.poster import PLATFORM, SlackPoster, make_web_client
 from bot.slack.render import ACTION_PREFIX, from_slack_text, render_message
@@ -34,6 +35,7 @@ SLASH_COMMAND = "/papers"
 SEARCHING_TEXT = "🔎 Searching…"
 FEEDBACK_REACTIONS = {"+1": 1, "thumbsup": 1, "-1": -1, "thumbsdown": -1}
 EPHEMERAL_KINDS = frozenset({"digest", "help", "error"})
+PERSONAL_COMMANDS = frozenset({"alert"})  # answered only to the user who typed them
 ADMIN_CACHE_S = 600.0
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ class SlackBot:
         *,
         client: AsyncWebClient | None = None,
         searching_after_s: float = 1.0,
+        metrics: Metrics | None = None,
     ) -> None:
         if slack.mode == "http" and not slack.signing_secret:
             raise ValueError(
@@ -71,6 +74,7 @@ class SlackBot:
             raise ValueError("Slack needs a bot token (PAPERBOY_SLACK__BOT_TOKEN, xoxb-...)")
         self.poster = SlackPoster(self.client, state)
         self.searching_after_s = searching_after_s
+        self.metrics = metrics or Metrics()
         self._admins: dict[str, tuple[bool, float]] = {}
         secret = slack.signing_secret.get_secret_value() if slack.signing_secret else ""
         self.app = AsyncApp(
@@ -118,6 +122,7 @@ class SlackBot:
             PLATFORM, item["channel"], item["ts"], event.get("user", ""), value
         )
         if ids:
+            self.metrics.record_feedback(PLATFORM, value)
             log.info("feedback %+d on %d paper(s) in %s", value, len(ids), item["channel"])
 
     async def _on_command(self, ack: Callable, command: dict, respond: Callable) -> None:
@@ -129,7 +134,8 @@ class SlackBot:
         if placeholder:
             await respond(text=SEARCHING_TEXT, response_type="ephemeral")
         reply = await task
-        kind = "ephemeral" if reply.kind in EPHEMERAL_KINDS else "in_channel"
+        personal = request.text.split(" ", 1)[0].lower() in PERSONAL_COMMANDS
+        kind = "ephemeral" if reply.kind in EPHEMERAL_KINDS or personal else "in_channel"
         await self._respond(respond, reply, kind, replace=placeholder)
 
     async def _on_action(self, ack: Callable, body: dict, action: dict, respond: Callable) -> None:

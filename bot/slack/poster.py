@@ -76,6 +76,12 @@ class SlackPoster:
             raise
         return self._remember(response.get("channel") or channel_id, response["ts"], reply)
 
+    async def post_dm(self, user_id: str, reply: Reply) -> str:
+        """DM ``reply`` to ``user_id``: ``conversations.open`` for the DM channel, then
+        :meth:`post` (same errors; a user Slack won't let us DM raises SlackApiError)."""
+        opened = await self.client.conversations_open(users=user_id)
+        return await self.post(opened["channel"]["id"], reply)
+
     async def update(self, channel_id: str, ts: str, reply: Reply) -> str:
         """Replace the message at ``ts`` (e.g. a "Searching…" placeholder) with ``reply``."""
         response = await self.client.chat_update(channel=channel_id, ts=ts, **render_message(reply))

@@ -90,6 +90,27 @@ leases = Table(
     Column("expires_at", Double, nullable=False),
     Column("acquired_at", Double, nullable=False),
 )
+alert_topics = Table(
+    "alert_topics",
+    metadata,
+    Column("platform", Text, primary_key=True),
+    Column("user_id", Text, primary_key=True),
+    Column("topic", Text, primary_key=True),
+    Column("created_at", Double, nullable=False),
+)
+alert_ledger = Table(
+    "alert_ledger",
+    metadata,
+    Column("platform", Text, primary_key=True),
+    Column("user_id", Text, primary_key=True),
+    Column("day", Text, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("paper_ids", Text, nullable=False, server_default="[]"),
+    Column("message_id", Text),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+)
 meta = Table(
     "meta",
     metadata,
