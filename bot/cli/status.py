@@ -1,4 +1,5 @@
-"""``paperboy status``: store size, latest list day, source health, next digests, the ledger.
+"""``paperboy status``: store size, latest list day, source health, next digests, the ledger,
+feedback per channel and personal alerts.
 
 It never loads the embedding model: it opens the store, the state database and the plans and
 reports (see :mod:`bot.ops.status`).
@@ -49,6 +50,15 @@ def _print_status(data: dict[str, Any]) -> None:
             escape(e["message_id"] or ""),
         )  # fmt: skip
     out.print(rows if data["ledger"] else "[bold]Recent digests[/bold] none yet")
+    votes = Table("channel", "👍", "👎", title="Feedback per channel")
+    for f in data["feedback"]:
+        votes.add_row(escape(f"{f['platform']}:{f['channel_id']}"), str(f["up"]), str(f["down"]))
+    out.print(votes if data["feedback"] else "[bold]Feedback[/bold] none yet")
+    a = data["alerts"]
+    out.print(
+        f"[bold]Personal alerts[/bold] {a['users']} user(s) · {a['topics']} topic(s) · "
+        f"{a['sent']} DM(s) sent"
+    )
 
 
 def status_command(
@@ -58,7 +68,8 @@ def status_command(
         bool, typer.Option("--check", help="only check the store answers (for health checks)")
     ] = False,
 ) -> None:
-    """Store size, latest list day, last ingest per source, next digest per plan, ledger."""
+    """Store size, latest list day, last ingest per source, next digest per plan, ledger,
+    👍/👎 per channel, personal alerts."""
     from bot.ops.status import gather_status, store_where
     from bot.services import build_services
     from bot.store.db import StateCorrupt

@@ -72,6 +72,12 @@ def gather_status(services: Any, limit: int, now: datetime) -> dict[str, Any]:
         }
         for e in services.ledger.entries()[:limit]
     ]
+    feedback = [
+        {"platform": p, "channel_id": c, "up": up, "down": down}
+        for p, c, up, down in services.state.feedback_counts()
+    ]
+    alerts = services.alerts
+    users = alerts.topics.subscribers() if alerts is not None else {}
     return {
         "store": {
             "backend": backend,
@@ -84,4 +90,10 @@ def gather_status(services: Any, limit: int, now: datetime) -> dict[str, Any]:
         "sources": sources,
         "plans": plans,
         "ledger": ledger,
+        "feedback": feedback,
+        "alerts": {
+            "users": len(users),
+            "topics": sum(len(t) for t in users.values()),
+            "sent": alerts.ledger.sent_count() if alerts is not None else 0,
+        },
     }

@@ -161,6 +161,15 @@ class BotState(StateTable):
             for table, column in columns.items()
         }
 
+    def feedback_counts(self) -> list[tuple[str, str, int, int]]:
+        """``(platform, channel_id, 👍 votes, 👎 votes)`` per channel with feedback."""
+        rows = self.db.rows(
+            "SELECT platform, channel_id, SUM(CASE WHEN value > 0 THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN value < 0 THEN 1 ELSE 0 END) FROM feedback"
+            " GROUP BY platform, channel_id ORDER BY platform, channel_id"
+        )
+        return [(str(p), str(c), int(up or 0), int(down or 0)) for p, c, up, down in rows]
+
     def feedback_totals(self) -> dict[str, int]:
         """Net feedback per paper id over every recorded vote."""
         totals: dict[str, int] = {}
