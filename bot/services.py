@@ -107,8 +107,10 @@ def build_services(
     db = StateDB.open(settings.state_target)
     state = BotState(db)
     digests = build_digests(settings, index, db, clock, metrics)
-    topics = AlertTopics(db)
-    alerts = AlertRunner(index, topics, AlertLedger(db), settings.alerts, metrics, clock)
+    stamp = lambda: clock().timestamp()  # noqa: E731 (the services' clock, as Unix seconds)
+    topics = AlertTopics(db, clock=stamp)
+    ledger = AlertLedger(db, clock=stamp)
+    alerts = AlertRunner(index, topics, ledger, settings.alerts, metrics, clock)
     router = CommandRouter(
         index,
         state,

@@ -62,8 +62,10 @@ class AlertTopics(StateTable):
         """Add ``topic`` for the user; False when they already watch it."""
         return bool(
             self.db.execute(
-                "INSERT INTO alert_topics (platform, user_id, topic, created_at)"
-                " VALUES (:p, :u, :t, :now) ON CONFLICT (platform, user_id, topic) DO NOTHING",
+                "INSERT INTO alert_topics (platform, user_id, topic, position, created_at)"
+                " SELECT :p, :u, :t, COALESCE(MAX(position), 0) + 1, :now FROM alert_topics"
+                " WHERE platform = :p AND user_id = :u"
+                " ON CONFLICT (platform, user_id, topic) DO NOTHING",
                 p=platform,
                 u=user_id,
                 t=topic,
@@ -75,7 +77,7 @@ class AlertTopics(StateTable):
         """The user's topics, oldest first (their numbers in ``alert list``)."""
         rows = self.db.rows(
             "SELECT platform, user_id, topic, created_at FROM alert_topics"
-            " WHERE platform = :p AND user_id = :u ORDER BY created_at, topic",
+            " WHERE platform = :p AND user_id = :u ORDER BY position, topic",
             p=platform, u=user_id,
         )  # fmt: skip
         return [AlertTopic(*row) for row in rows]
@@ -96,7 +98,7 @@ class AlertTopics(StateTable):
         """Every user with at least one topic: ``(platform, user_id) -> topics``."""
         rows = self.db.rows(
             "SELECT platform, user_id, topic, created_at FROM alert_topics"
-            " ORDER BY platform, user_id, created_at, topic"
+            " ORDER BY platform, user_id, position, topic"
         )
         found: dict[tuple[str, str], list[AlertTopic]] = {}
         for row in rows:

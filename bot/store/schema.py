@@ -96,6 +96,7 @@ alert_topics = Table(
     Column("platform", Text, primary_key=True),
     Column("user_id", Text, primary_key=True),
     Column("topic", Text, primary_key=True),
+    Column("position", Integer, nullable=False),  # 1, 2, ... per user, in the order added
     Column("created_at", Double, nullable=False),
 )
 alert_ledger = Table(

@@ -55,9 +55,15 @@ class FakeGateway:
         await self._ws.send_json({"op": 9, "d": False, "s": None, "t": None})
 
     async def slash(
-        self, sub: str, admin: bool = False, role: bool = False, **options: str
+        self,
+        sub: str,
+        admin: bool = False,
+        role: bool = False,
+        user_id: int | None = None,
+        **options: str,
     ) -> dict[str, Any]:
-        """Push ``/papers <sub> option=value...`` as an INTERACTION_CREATE; return its payload."""
+        """Push ``/papers <sub> option=value...`` as an INTERACTION_CREATE (from ``user_id``, a
+        new user if not given); return its payload."""
         opts = [{"name": k, "type": 3, "value": v} for k, v in options.items()]
         data = {
             "id": str(snowflake()),
@@ -66,7 +72,7 @@ class FakeGateway:
             "guild_id": str(self.world.guild_id),
             "options": [{"name": sub, "type": 1, "options": opts}],
         }
-        return await self._interaction(2, data, admin=admin, role=role)
+        return await self._interaction(2, data, admin=admin, role=role, user_id=user_id)
 
     async def press(self, message: dict[str, Any], custom_id: str) -> dict[str, Any]:
         """Push a button press on ``message`` (a stored message payload)."""
@@ -161,7 +167,7 @@ class FakeGateway:
         self.identified.set()
 
     async def _interaction(
-        self, kind: int, data: dict, *, admin=False, role=False, message=None
+        self, kind: int, data: dict, *, admin=False, role=False, message=None, user_id=None
     ) -> dict[str, Any]:
         world = self.world
         payload = {
@@ -173,7 +179,7 @@ class FakeGateway:
             "guild": {"id": str(world.guild_id), "locale": "en-US", "features": []},
             "channel_id": str(world.channel_id),
             "channel": world.channel(),
-            "member": world.member(snowflake(), admin=admin, role=role),
+            "member": world.member(user_id or snowflake(), admin=admin, role=role),
             "token": secrets.token_urlsafe(48),
             "version": 1,
             "app_permissions": str(PERM_MEMBER),

@@ -57,6 +57,7 @@ class FakeWorld:
         self.channel_id = snowflake()
         self.admin_role_id = snowflake()
         self.dm_channel_id = snowflake()
+        self.dm_channels: dict[int, int] = {}  # user id -> the DM channel the bot opened
         self.port = 0
 
     @property

@@ -79,6 +79,7 @@ class FakeRestApi:
         app.router.add_post(p + "/interactions/{id}/{token}/callback", self._callback)
         app.router.add_patch(p + "/webhooks/{app}/{token}/messages/@original", self._edit_original)
         app.router.add_post(p + "/webhooks/{app}/{token}", self._followup)
+        app.router.add_post(p + "/users/@me/channels", self._open_dm)
         app.router.add_get(p + "/channels/{channel}", self._channel)
         app.router.add_post(p + "/channels/{channel}/messages", self._channel_message)
         app.router.add_post(p + "/channels/{channel}/typing", lambda r: web.Response(status=204))
@@ -215,6 +216,14 @@ class FakeRestApi:
         if int(request.match_info["channel"]) != self.world.channel_id:
             return json_response({"message": "Unknown Channel", "code": 10003}, status=404)
         return json_response(self.world.channel())
+
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        """``POST /users/@me/channels``: the bot's DM channel with a user (the same one each
+        time, as Discord does), recorded in ``world.dm_channels``."""
+        recipient = int((await request.json())["recipient_id"])
+        channel = self.world.dm_channels.setdefault(recipient, snowflake())
+        user = {"id": str(recipient), "username": f"user{recipient}", "discriminator": "0"}
+        return json_response({"id": str(channel), "type": 1, "recipients": [user]})
 
     async def _callback(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -1,7 +1,7 @@
 """A local fake of the Slack Web API, response URLs and the Socket Mode WebSocket.
 
 An aiohttp server on ``127.0.0.1:<free port>`` that records every call and answers like Slack:
-``auth.test``, ``chat.postMessage`` / ``chat.update`` (rejecting messages over Slack's limits the
+``auth.test``, ``conversations.open`` (a DM channel ``D<user>``), ``chat.postMessage`` / ``chat.update`` (rejecting messages over Slack's limits the
 way Slack does), ``chat.postEphemeral``, ``reactions.add``, ``users.info`` (admins configurable),
 ``apps.connections.open`` (a ``ws://`` URL to :meth:`FakeSlackApi.send_envelope`'s socket),
 ``views.*`` and ``POST /response/<name>`` for response URLs. ``rate_limit_once(method)`` makes the
@@ -215,6 +215,9 @@ class FakeSlackApi:
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
             }
+        if method == "conversations.open":
+            user = str(params.get("users", "")).split(",")[0]
+            return {"ok": True, "channel": {"id": f"D{user}", "is_im": True, "user": user}}
         if method in ("chat.postMessage", "chat.update"):
             problem = message_problem(params)
             if problem:
