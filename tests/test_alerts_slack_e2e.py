@@ -29,6 +29,7 @@ from tests.test_slack_e2e import (
     SECRET,
     Harness,
     assert_valid_message,
+    buttons,
     mention,
     wait_until,
 )
@@ -153,11 +154,15 @@ async def test_votes_show_in_metrics_and_status(harness, services, monkeypatch):
     await harness.event({**reaction, "user": "U2", "reaction": "thumbsup"})
     await harness.event({**reaction, "user": "U3", "reaction": "-1"})
     await harness.event({**reaction, "user": "U4", "reaction": "tada"})  # not a vote
-    await wait_until(lambda: len(services.state.db.rows("SELECT 1 FROM feedback")) >= 3)
+    posted = {**answer.params, "ts": ts}
+    [thumbs_down] = [b for b in buttons(answer.params) if "feedback down" in b["value"]]
+    await harness.press(thumbs_down, posted, "C0VOTES", "vote", user="U5")  # the 👎 button
+    await slack.wait_for("response_url:vote")
+    await wait_until(lambda: len(services.state.db.rows("SELECT 1 FROM feedback")) >= 4)
 
     metrics = services.metrics.render()[0].decode()
     assert 'paperboy_feedback_total{platform="slack",vote="up"} 2.0' in metrics
-    assert 'paperboy_feedback_total{platform="slack",vote="down"} 1.0' in metrics
+    assert 'paperboy_feedback_total{platform="slack",vote="down"} 2.0' in metrics
 
     monkeypatch.delenv("PAPERBOY_CONFIG", raising=False)
     env = {"PAPERBOY_DATA_DIR": str(services.settings.data_dir), "PAPERBOY_DEMO_CORPUS": "false"}
@@ -165,7 +170,7 @@ async def test_votes_show_in_metrics_and_status(harness, services, monkeypatch):
     assert done.exit_code == 0, done.output
     data = json.loads(done.stdout)
     votes = {(f["platform"], f["channel_id"]): (f["up"], f["down"]) for f in data["feedback"]}
-    assert votes[("slack", "C0VOTES")] == (2, 1)
+    assert votes[("slack", "C0VOTES")] == (2, 2)
     assert data["latest_list_day"] >= "2026-08-20"
     text = CliRunner().invoke(app, ["status"], env=env).stdout
     assert "Feedback per channel" in text and "slack:C0VOTES" in text

@@ -26,6 +26,7 @@ def test_manifest_matches_the_bot() -> None:
     assert command["command"] == SLASH_COMMAND
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     needed = {"app_mentions:read", "chat:write", "commands", "im:history", "reactions:read"}
+    needed.add("im:write")  # conversations.open for alert DMs
     assert needed | {"users:read"} == scopes, "exactly the scopes the code uses, no more"
     assert len(manifest["display_information"]["description"]) <= 140
 
