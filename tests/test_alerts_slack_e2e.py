@@ -57,7 +57,13 @@ async def harness(services) -> AsyncIterator[Harness]:
             signing_secret=SecretStr(SECRET),
             api_base_url=slack.base_url,
         )
-        bot = SlackBot(settings, services.router, services.state, metrics=services.metrics)
+        bot = SlackBot(
+            settings,
+            services.router,
+            services.state,
+            searching_after_s=30,
+            metrics=services.metrics,
+        )
         runner = await start_http(bot, "127.0.0.1", 0)
         url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
         yield Harness(slack, bot, url, http)
