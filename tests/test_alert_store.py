@@ -149,3 +149,22 @@ def test_migrate_state_copies_the_alert_tables(state_target, tmp_path):
         "graph neural networks"
     ]
     assert AlertLedger(target).received("discord", "42") == {"2608.00001"}
+
+
+def test_alert_commands_keep_to_the_limits_with_friendly_answers(state_target):
+    from bot.alerts.chat import AlertChat
+
+    chat = AlertChat(AlertTopics(state_target), AlertSettings(max_topics=2, max_topic_chars=40))
+    assert chat.handle("slack", "U1", "").title == "Personal alerts", "usage"
+    assert chat.handle("slack", "U1", "video generation").title == "Alert added"
+    assert chat.handle("slack", "U1", "Video Generation").title == "Already watching"
+    assert chat.handle("slack", "U1", "`graph neural networks`").title == "Alert added"
+    full = chat.handle("slack", "U1", "speech recognition")
+    assert full.kind == "error" and "2 alerts, the most I keep" in full.text
+    assert "under 40" in chat.handle("slack", "U1", "x" * 41).text
+    assert "Which one?" in chat.handle("slack", "U1", "remove").text
+    assert "no alert number 3" in chat.handle("slack", "U1", "remove 3").text
+    assert "“video generation”" in chat.handle("slack", "U1", "remove #1").text
+    listed = chat.handle("slack", "U1", "list").text
+    assert listed.startswith("1. graph neural networks") and "video" not in listed
+    assert "no alerts yet" in chat.handle("discord", "U1", "list").text, "per platform"

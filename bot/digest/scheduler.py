@@ -25,13 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.alerts.run import AlertRunner
 from bot.digest.delivery import Delivery
 from bot.digest.posting import DigestPoster
-from bot.digest.refresh import (
-    SOURCE,
-    CategorySource,
-    DailySource,
-    RefreshIndex,
-    SourceRefresher,
-)
+from bot.digest.refresh import SOURCE, CategorySource, DailySource, RefreshIndex, SourceRefresher
 from bot.digest.service import DigestService
 from bot.settings import ChannelPlan, SchedulerSettings
 
