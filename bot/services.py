@@ -18,6 +18,9 @@ from bot.store.ledger import DigestLedger
 from bot.store.plans import ChannelPlans
 from bot.store.sources import SourceHealth
 from bot.store.state import BotState
+from bot.taste.book import TasteBook
+from bot.taste.recommend import Recommender
+from bot.taste.votes import TasteVotes
 from retrieval.embed import Embedder, SentenceTransformerEmbedder
 from retrieval.index import PaperIndex
 
@@ -55,8 +58,10 @@ def build_digests(
     db: StateDB,
     clock: Callable[[], datetime],
     metrics: Metrics,
+    taste: TasteBook | None = None,
 ) -> DigestService:
-    """The digest service over the state database: ledger, chat-made plans, source health."""
+    """The digest service over the state database: ledger, chat-made plans, source health,
+    and each channel's taste (re-ranking its digest)."""
     plans = PlanBook(settings.digest.plans, ChannelPlans(db))
     return DigestService(
         index,
@@ -66,6 +71,7 @@ def build_digests(
         SourceHealth(db),
         clock=clock,
         metrics=metrics,
+        taste=taste,
     )
 
 
@@ -102,11 +108,13 @@ def build_services(
     )
     db = StateDB.open(settings.state_target)
     state = BotState(db)
-    digests = build_digests(settings, index, db, clock, metrics)
+    taste = TasteBook(TasteVotes(db), index, index.store.vectors, today)
+    digests = build_digests(settings, index, db, clock, metrics, taste)
+    recommender = Recommender(taste, index, today, index.get)
     router = CommandRouter(
         index,
         state,
-        DigestChat(digests),
+        DigestChat(digests, recommender),
         page_size=settings.search.results_per_page,
         mode=settings.search.mode,
         today=today,

@@ -137,6 +137,16 @@ class BotState(StateTable):
         )
         return ids
 
+    def record_similar(self, platform: str, channel_id: str, user_id: str, paper_id: str) -> None:
+        """A "Similar <paper>" asked in a channel (a weak positive for its taste), once per user
+        and paper."""
+        self.db.execute(
+            "INSERT INTO similar_clicks (platform, channel_id, user_id, paper_id, created_at)"
+            " VALUES (:p, :c, :u, :id, :now) ON CONFLICT (platform, channel_id, user_id,"
+            " paper_id) DO UPDATE SET created_at = excluded.created_at",
+            p=platform, c=channel_id, u=user_id, id=paper_id, now=time.time(),
+        )  # fmt: skip
+
     def meta(self, key: str) -> str | None:
         """A small named value shared by every process (e.g. the last synced command tree)."""
         rows = self.db.rows("SELECT value FROM meta WHERE key = :k", k=key)
