@@ -26,7 +26,9 @@ from tests.fakes.discord_server import FakeDiscord, message_limit_errors
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NOW = datetime(2026, 8, 21, 10, 0, tzinfo=UTC)
 QUESTION = "fast FFT-based attention papers"
-SUBCOMMANDS = {"search", "similar", "digest", "subscribe", "unsubscribe", "settings", "help"}
+SUBCOMMANDS = {
+    "search", "similar", "digest", "subscribe", "unsubscribe", "settings", "recommend", "help"
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
