@@ -161,11 +161,12 @@ class BotState(StateTable):
         )  # fmt: skip
 
     def prune(self, older_than_s: float) -> dict[str, int]:
-        """Delete seen events, paging tokens, answers and feedback older than ``older_than_s``
-        seconds (the retention setting); returns the rows deleted per table."""
+        """Delete seen events, paging tokens, answers, feedback and "Similar" presses older than
+        ``older_than_s`` seconds (the retention setting); returns the rows deleted per table."""
         cutoff = time.time() - older_than_s
         columns = {"seen_events": "seen_at", "paging": "created_at", "last_pages": "created_at",
-                   "answers": "created_at", "feedback": "created_at"}  # fmt: skip
+                   "answers": "created_at", "feedback": "created_at",
+                   "similar_clicks": "created_at"}  # fmt: skip
         return {
             table: self.db.execute(f"DELETE FROM {table} WHERE {column} < :t", t=cutoff)
             for table, column in columns.items()
