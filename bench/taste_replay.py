@@ -88,7 +88,7 @@ def replay(
                 TasteVotes(db), index, index.vectors, lambda: clock[0].date(), method=method
             )
         plans = [
-            ChannelPlan(name=c.name, platform="sim", channel_id=c.name, count=5) for c in CHANNELS
+            ChannelPlan(name=c.name, platform="slack", channel_id=c.name, count=5) for c in CHANNELS
         ]
         service = DigestService(
             index,
@@ -120,7 +120,7 @@ def _react(state: BotState, channel: str, shown: list[str], liked: set[str], rng
             likes = not likes
         chance = UP if likes else DOWN
         if rng.random() < chance:
-            request = ChatRequest("", platform="sim", channel_id=channel, user_id="member")
+            request = ChatRequest("", platform="slack", channel_id=channel, user_id="member")
             record_button_feedback(state, request, f"{'up' if likes else 'down'} paper {pid}")
 
 
