@@ -98,14 +98,23 @@ def _logistic(
     neg: np.ndarray,
     neg_w: np.ndarray,
     background: np.ndarray,
-    l2: float = 0.05,
+    l2: float = 0.01,
     steps: int = 300,
 ) -> np.ndarray:
-    """Weighted logistic regression by full-batch gradient descent (a few hundred rows)."""
+    """Weighted logistic regression by full-batch gradient descent (a few hundred rows), the
+    classes balanced: liked papers weigh 1 in all, disliked ones 1/2, the background the rest."""
     x = np.concatenate([pos, neg, background]).astype(np.float64)
     y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg) + len(background))])
-    bg_w = np.full(len(background), 0.2 if len(background) else 0.0)
-    sample_w = np.concatenate([pos_w, neg_w, bg_w])
+    neg_share = 0.5 if len(neg) and len(background) else 1.0
+    sample_w = np.concatenate(
+        [
+            pos_w / pos_w.sum(),
+            neg_w / neg_w.sum() * neg_share if len(neg) else neg_w,
+            np.full(
+                len(background), (1.0 - neg_share if len(neg) else 1.0) / max(1, len(background))
+            ),
+        ]
+    )
     sample_w = sample_w / sample_w.sum()
     w, b = np.zeros(x.shape[1]), 0.0
     rate = 4.0
