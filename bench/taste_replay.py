@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.taste_data import CACHE, ROOT, load_papers, load_vectors  # noqa: E402
-from bench.taste_sim import CHANNELS, Channel, liked_ids, summarise  # noqa: E402
+from bench.taste_sim import CHANNELS, Channel, liked_ids, oracle_p5, summarise  # noqa: E402
 from bot.chat.feedback import record_button_feedback  # noqa: E402
 from bot.chat.reply import ChatRequest  # noqa: E402
 from bot.digest.plans import PlanBook  # noqa: E402
@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> dict:
     liked, thresholds = liked_ids(papers, vectors, CACHE)
     runs = [replay("trending", papers, vectors, days, liked)]
     runs += [replay(m, papers, vectors, days, liked) for m in args.methods.split(",")]
-    report = summarise(runs, days, liked, thresholds, len(papers))
+    oracle = {c.name: oracle_p5(papers, days, liked[c.name]) for c in CHANNELS}
+    report = summarise(runs, days, oracle, thresholds, len(papers))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(report["table"])

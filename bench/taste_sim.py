@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.models import Paper
+from retrieval.models import Paper, listing_day
 
 FIRST_DAYS = 5  # "never worse than untuned in the first days"
 AFTER = 20  # "after 20 days of feedback"
@@ -123,70 +123,63 @@ def days_to_get_ahead(tuned: list[float], untuned: list[float], window: int = 10
     return None
 
 
+def oracle_p5(papers: list[Paper], days: list[date], liked: set[str]) -> list[float]:
+    """The best precision@5 any digest of each day could reach (the day's liked papers)."""
+    by_day: dict[date, int] = {}
+    for paper in papers:
+        if (day := listing_day(paper)) is not None and paper.id in liked:
+            by_day[day] = by_day.get(day, 0) + 1
+    return [min(5, by_day.get(day, 0)) / 5 for day in days]
+
+
+def _channel(tuned: list[float], untuned: list[float], best: list[float]) -> dict[str, Any]:
+    window = slice(AFTER, AFTER + 20)
+    return {
+        "p5_after_20_days": _mean(tuned[AFTER:]),
+        "untuned_p5_after_20_days": _mean(untuned[AFTER:]),
+        "oracle_p5_after_20_days": _mean(best[AFTER:]),
+        "p5_days_21_40": _mean(tuned[window]),
+        "untuned_p5_days_21_40": _mean(untuned[window]),
+        "oracle_p5_days_21_40": _mean(best[window]),
+        "p5_first_days": _mean(tuned[:FIRST_DAYS]),
+        "untuned_p5_first_days": _mean(untuned[:FIRST_DAYS]),
+        "first_days_worse_than_untuned": sum(
+            t < u for t, u in zip(tuned[:FIRST_DAYS], untuned[:FIRST_DAYS], strict=True)
+        ),
+        "days_to_get_ahead": days_to_get_ahead(tuned, untuned),
+    }
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 2) if b else None
+
+
 def summarise(
-    runs: list, days: list[date], liked: dict[str, set[str]], share: dict[str, float], papers: int
-) -> dict[str, Any]:
-    """Per channel and method: mean precision@5 over the first days and after ``AFTER`` days
-    of feedback, the ratio to untuned, days to get ahead; plus a Markdown table."""
+    runs: list, days: list[date], oracle: dict[str, list[float]], share: dict[str, float],
+    papers: int,
+) -> dict[str, Any]:  # fmt: skip
+    """Per channel and method: mean precision@5 in the first days, in days 21-40 and on every
+    day after ``AFTER`` days of feedback, against untuned and the oracle; plus a table."""
     base = runs[0].precision
     methods: dict[str, Any] = {}
-    rows = [
-        "| channel (liked share) | untuned P@5 after 20 d | "
-        + " | ".join(f"{r.method} P@5 after 20 d (x untuned) | {r.method} first 5 d vs untuned"
-                     f" | {r.method} days to get ahead" for r in runs[1:])
-        + " |",
-    ]  # fmt: skip
-    rows.append("|" + "---|" * (2 + 3 * (len(runs) - 1)))
-    per_channel_rows: dict[str, list[str]] = {
-        c: [f"{c} ({share[c]:.1%})", f"{_mean(base[c][AFTER:]):.3f}"] for c in base
-    }
     for run in runs[1:]:
-        channels = {}
-        for name, tuned in run.precision.items():
-            untuned = base[name]
-            after, after_base = _mean(tuned[AFTER:]), _mean(untuned[AFTER:])
-            first, first_base = _mean(tuned[:FIRST_DAYS]), _mean(untuned[:FIRST_DAYS])
-            ahead = days_to_get_ahead(tuned, untuned)
-            worse = sum(
-                t < u for t, u in zip(tuned[:FIRST_DAYS], untuned[:FIRST_DAYS], strict=True)
-            )
-            channels[name] = {
-                "p5_after_20_days": after,
-                "untuned_p5_after_20_days": after_base,
-                "ratio": round(after / after_base, 2) if after_base else None,
-                "p5_first_days": first,
-                "untuned_p5_first_days": first_base,
-                "first_days_worse_than_untuned": worse,
-                "days_to_get_ahead": ahead,
-            }
-            ratio = f"{after / after_base:.1f}x" if after_base else "n/a"
-            per_channel_rows[name] += [
-                f"{after:.3f} ({ratio})",
-                f"{first:.2f} vs {first_base:.2f}",
-                str(ahead),
-            ]
-        mean_after = _mean([c["p5_after_20_days"] for c in channels.values()])
-        mean_base = _mean([c["untuned_p5_after_20_days"] for c in channels.values()])
+        channels = {n: _channel(run.precision[n], base[n], oracle[n]) for n in run.precision}
+        totals = {
+            key: _mean([c[key] for c in channels.values()])
+            for key in next(iter(channels.values()))
+            if key.startswith(("p5", "untuned", "oracle"))
+        }
         methods[run.method] = {
             "channels": channels,
-            "mean_p5_after_20_days": mean_after,
-            "untuned_mean_p5_after_20_days": mean_base,
-            "mean_ratio": round(mean_after / mean_base, 2) if mean_base else None,
-            "mean_p5_first_days": _mean([c["p5_first_days"] for c in channels.values()]),
-            "untuned_mean_p5_first_days": _mean(
-                [c["untuned_p5_first_days"] for c in channels.values()]
+            "mean": totals,
+            "ratio_after_20_days": _ratio(
+                totals["p5_after_20_days"], totals["untuned_p5_after_20_days"]
             ),
+            "ratio_days_21_40": _ratio(totals["p5_days_21_40"], totals["untuned_p5_days_21_40"]),
             "seconds": round(run.seconds, 1),
             "per_day_p5": run.precision,
         }
-    rows += ["| " + " | ".join(cells) + " |" for cells in per_channel_rows.values()]
-    best = max(methods, key=lambda m: methods[m]["mean_p5_after_20_days"])
-    means = " · ".join(
-        f"{m}: mean P@5 after 20 d {v['mean_p5_after_20_days']:.3f} vs untuned "
-        f"{v['untuned_mean_p5_after_20_days']:.3f} ({v['mean_ratio']}x); first {FIRST_DAYS} d "
-        f"{v['mean_p5_first_days']:.3f} vs {v['untuned_mean_p5_first_days']:.3f}"
-        for m, v in methods.items()
-    )
+    best = max(methods, key=lambda m: methods[m]["mean"]["p5_after_20_days"])
     return {
         "days": len(days),
         "first_day": days[0].isoformat(),
@@ -195,7 +188,41 @@ def summarise(
         "reactions": {"up_to_liked": 0.7, "down_to_others": 0.3, "flipped": 0.05},
         "liked_share": share,
         "untuned_per_day_p5": base,
-        "methods": {m: {k: v for k, v in d.items()} for m, d in methods.items()},
+        "oracle_per_day_p5": oracle,
+        "methods": methods,
         "best_method": best,
-        "table": "\n".join(rows) + f"\n\n{means}\nbest: {best}",
+        "table": _table(methods, share, best),
     }
+
+
+def _table(methods: dict[str, Any], share: dict[str, float], best: str) -> str:
+    names = list(methods)
+    head = (
+        "| channel (liked share) | untuned | "
+        + " | ".join(f"{m}{' (chosen)' if m == best else ''}" for m in names)
+        + " | oracle | days 21-40: untuned / tuned / oracle | first 5 days: untuned / tuned |"
+    )
+    rows = [head, "|" + "---|" * (len(names) + 5)]
+
+    def line(label: str, values: dict[str, dict[str, float]]) -> str:
+        b = values[best]
+        cells = [label, f"{b['untuned_p5_after_20_days']:.3f}"]
+        cells += [
+            f"{values[m]['p5_after_20_days']:.3f} "
+            f"({_ratio(values[m]['p5_after_20_days'], b['untuned_p5_after_20_days'])}x)"
+            for m in names
+        ]
+        cells += [
+            f"{b['oracle_p5_after_20_days']:.3f}",
+            f"{b['untuned_p5_days_21_40']:.3f} / {b['p5_days_21_40']:.3f} / "
+            f"{b['oracle_p5_days_21_40']:.3f}",
+            f"{b['untuned_p5_first_days']:.2f} / {b['p5_first_days']:.2f}",
+        ]
+        return "| " + " | ".join(cells) + " |"
+
+    for name in share:
+        rows.append(
+            line(f"{name} ({share[name]:.1%})", {m: methods[m]["channels"][name] for m in names})
+        )
+    rows.append(line("**mean of 6**", {m: methods[m]["mean"] for m in names}))
+    return "\n".join(rows)
