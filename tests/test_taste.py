@@ -122,6 +122,8 @@ def test_votes_in_one_channel_never_change_another_channels_digest(world, tmp_pa
         return [i.paper.id for i in chosen.items]
 
     before_c2 = digest("C2")
+    untuned = select_digest(index, DAY, now, DigestCriteria(count=5))
+    assert before_c2 == [i.paper.id for i in untuned.items], "cold start: exactly trending"
     for paper in [p for p in papers if _topic(p.id) == 3][:12]:
         request = ChatRequest("", platform="slack", channel_id="C1", user_id="U1")
         record_button_feedback(state, request, f"up paper {paper.id}")
