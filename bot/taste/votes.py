@@ -1,7 +1,7 @@
 """A channel's ratings, read from the state database.
 
-How votes map to papers: a 👍/👎 on one paper (the per-item buttons under a digest or an answer,
-stored with that one paper id) weighs 1.0 on it; a 👍/👎 on a whole message (a reaction, or the
+How votes map to papers: a 👍/👎 on one paper (the per-paper buttons under a digest or a
+``recommend`` answer, stored with that one paper id) weighs 1.0 on it; a 👍/👎 on a whole message (a reaction, or the
 answer-level buttons) is spread over the message's papers, 1/n each; a "Similar <id>" press (or
 typed ``similar <id>``) in a channel is a weak positive, 0.5, on that paper, once per user.
 Only the channel's own rows are read: one channel's votes never reach another's taste.
