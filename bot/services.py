@@ -108,7 +108,8 @@ def build_services(
     )
     db = StateDB.open(settings.state_target)
     state = BotState(db)
-    taste = TasteBook(TasteVotes(db), index, index.store.vectors, today)
+    # index.store is looked up per call: `paperboy reindex --model` switches the collection
+    taste = TasteBook(TasteVotes(db), index, lambda ids: index.store.vectors(ids), today)
     digests = build_digests(settings, index, db, clock, metrics, taste)
     recommender = Recommender(taste, index, today, index.get)
     router = CommandRouter(
