@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test lint bench bench-quality clean constraints postgres
+.PHONY: setup demo test lint bench bench-quality bench-taste clean constraints postgres
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,6 +38,9 @@ bench: $(STAMP)  ## latency / throughput / scale benchmarks (not part of the tes
 
 bench-quality: $(STAMP)  ## dense vs BM25 vs hybrid on the judged sets
 	$(BIN)/python bench/eval_quality.py
+
+bench-taste: $(STAMP)  ## channel-taste replay over the recorded HF days (first run embeds ~6.2k papers)
+	$(BIN)/python bench/taste_replay.py
 
 clean:
 	rm -rf .paperboy .pytest_cache

@@ -21,6 +21,9 @@ from bot.store.ledger import DigestLedger
 from bot.store.plans import ChannelPlans
 from bot.store.sources import SourceHealth
 from bot.store.state import BotState
+from bot.taste.book import TasteBook
+from bot.taste.recommend import Recommender
+from bot.taste.votes import TasteVotes
 from retrieval.embed import Embedder, SentenceTransformerEmbedder
 from retrieval.index import PaperIndex
 
@@ -59,8 +62,10 @@ def build_digests(
     db: StateDB,
     clock: Callable[[], datetime],
     metrics: Metrics,
+    taste: TasteBook | None = None,
 ) -> DigestService:
-    """The digest service over the state database: ledger, chat-made plans, source health."""
+    """The digest service over the state database: ledger, chat-made plans, source health,
+    and each channel's taste (re-ranking its digest)."""
     plans = PlanBook(settings.digest.plans, ChannelPlans(db))
     return DigestService(
         index,
@@ -70,6 +75,7 @@ def build_digests(
         SourceHealth(db),
         clock=clock,
         metrics=metrics,
+        taste=taste,
     )
 
 
@@ -106,15 +112,18 @@ def build_services(
     )
     db = StateDB.open(settings.state_target)
     state = BotState(db)
-    digests = build_digests(settings, index, db, clock, metrics)
     stamp = lambda: clock().timestamp()  # noqa: E731 (the services' clock, as Unix seconds)
     topics = AlertTopics(db, clock=stamp)
     ledger = AlertLedger(db, clock=stamp)
     alerts = AlertRunner(index, topics, ledger, settings.alerts, metrics, clock)
+    # index.store is looked up per call: `paperboy reindex --model` switches the collection
+    taste = TasteBook(TasteVotes(db), index, lambda ids: index.store.vectors(ids), today)
+    digests = build_digests(settings, index, db, clock, metrics, taste)
+    recommender = Recommender(taste, index, today, index.get)
     router = CommandRouter(
         index,
         state,
-        DigestChat(digests),
+        DigestChat(digests, recommender),
         page_size=settings.search.results_per_page,
         mode=settings.search.mode,
         today=today,

@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from retrieval.models import Paper, listing_day
+from retrieval.taste import ChannelTaste
 from retrieval.text import first_sentence, shorten
 from retrieval.trending import (
     DEFAULT_WEIGHTS,
@@ -25,6 +26,8 @@ from retrieval.trending import (
     explain,
     trending_score,
 )
+
+LIKED_WHY = "close to papers this channel liked"
 
 
 class DigestIndex(Protocol):
@@ -116,13 +119,16 @@ def select_digest(
     now: datetime,
     criteria: DigestCriteria,
     already_sent: Collection[str] = (),
+    taste: ChannelTaste | None = None,
 ) -> Digest:
     """The top ``criteria.count`` papers of the latest list day(s) at or before ``day``.
 
     Filters: not already sent, not mentioning an excluded keyword, at least ``min_upvotes``
     (papers without upvotes are not judged by it), topic relevance >= ``min_relevance`` when a
     topic is set. Papers with a popularity signal come first by trending score, then the
-    others by relevance x recency. Never raises for an empty day: returns an empty digest.
+    others by relevance x recency. With a channel ``taste`` the order is blended with it (by
+    as much as its evidence allows) and papers near ones the channel liked say so in their "why".
+    Never raises for an empty day: returns an empty digest.
     """
     pool = index.papers_between(day - timedelta(days=criteria.lookback_days), day)
     days = sorted({d for p in pool if (d := listing_day(p)) and d <= day}, reverse=True)
@@ -144,8 +150,13 @@ def select_digest(
         for p in kept
     ]
     scored.sort(key=lambda ps: (ps[1].basis == "popularity", ps[1].score, ps[0].id), reverse=True)
+    liked: dict[str, str] = {}
+    if taste is not None:
+        by_id = {p.id: (p, s) for p, s in scored}
+        order, liked = taste.rerank(list(by_id))
+        scored = [by_id[pid] for pid in order]
     items = tuple(
-        DigestItem(p, s, explain(p, s, day), one_line_summary(p))
+        DigestItem(p, s, _why(explain(p, s, day), p.id in liked), one_line_summary(p))
         for p, s in scored[: criteria.count]
     )
     return Digest(
@@ -156,6 +167,10 @@ def select_digest(
         matched=len(kept),
         already_sent=len(candidates) - len(fresh),
     )
+
+
+def _why(trending: str, liked: bool) -> str:
+    return f"{LIKED_WHY}; {trending}" if liked else trending
 
 
 class MemoryDigestIndex:
@@ -193,15 +208,22 @@ class MemoryDigestIndex:
         """The most recent paper day held."""
         return max((d for p in self._papers.values() if (d := listing_day(p))), default=None)
 
-    def topic_scores(self, topic: str, paper_ids: Sequence[str]) -> dict[str, float]:
-        """Cosine similarity of ``topic`` to each known paper (clipped to 0..1)."""
+    def vectors(self, paper_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Unit vectors of the known papers among ``paper_ids`` (embedded once, cached)."""
         if self._embed is None:
-            raise RuntimeError("MemoryDigestIndex needs an embed function for topic scores")
+            raise RuntimeError("MemoryDigestIndex needs an embed function for vectors")
         known = [i for i in paper_ids if i in self._papers]
         missing = [i for i in known if i not in self._vectors]
         if missing:
             vectors = self._embed([self._papers[i].text for i in missing])
             self._vectors.update(zip(missing, vectors, strict=True))
+        return {i: self._vectors[i] for i in known}
+
+    def topic_scores(self, topic: str, paper_ids: Sequence[str]) -> dict[str, float]:
+        """Cosine similarity of ``topic`` to each known paper (clipped to 0..1)."""
+        if self._embed is None:
+            raise RuntimeError("MemoryDigestIndex needs an embed function for topic scores")
+        known = list(self.vectors(paper_ids))
         if topic not in self._topics:
             self._topics[topic] = self._embed([topic])[0]
         query = self._topics[topic]

@@ -142,3 +142,11 @@ def test_chat_answers_and_pages(first_run):
     done = paperboy("chat", data_dir=data_dir, input_text="Fourier transforms\nmore\nquit\n")
     assert done.returncode == 0, done.stderr
     assert "Results 1-5" in done.stdout and "Results 6-10" in done.stdout
+
+
+def test_chat_recommend_without_feedback_explains_and_lists_trending(first_run):
+    data_dir, _ = first_run
+    done = paperboy("chat", data_dir=data_dir, input_text="recommend\nquit\n")
+    assert done.returncode == 0, done.stderr
+    assert "don't know this channel's taste yet" in done.stdout
+    assert "Traceback" not in done.stderr

@@ -82,7 +82,13 @@ def test_preview_is_a_neutral_digest_reply_and_writes_nothing(tmp_path, papers):
         assert item.date == "2026-08-19"
     text = reply.to_text()
     assert "1. " in text and "3. " in text and "@Paperboy" in reply.footer
-    assert all(len(a.command) <= 100 and a.command.startswith("similar ") for a in reply.actions)
+    assert all(len(a.command) <= 100 for a in reply.actions)
+    similar = [a.command for a in reply.actions if a.kind == "similar"]
+    votes = [a.command for a in reply.actions if a.kind == "feedback"]
+    assert similar == [f"similar {i.paper_id}" for i in reply.items]
+    assert votes == [
+        f"feedback {way} paper {i.paper_id}" for i in reply.items for way in ("up", "down")
+    ]
     assert service.ledger.entries() == []
 
 

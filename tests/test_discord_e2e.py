@@ -27,15 +27,8 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NOW = datetime(2026, 8, 21, 10, 0, tzinfo=UTC)
 QUESTION = "fast FFT-based attention papers"
 SUBCOMMANDS = {
-    "search",
-    "similar",
-    "digest",
-    "subscribe",
-    "unsubscribe",
-    "settings",
-    "help",
-    "alert",
-}
+    "search", "similar", "digest", "subscribe", "unsubscribe", "settings", "recommend", "help", "alert"
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -81,16 +81,18 @@ def test_retention_prunes_old_rows_and_keeps_recent_ones(state_target):
     old_token = state.save_page({"q": "old"})
     state.record_answer("slack", "C1", "old", ["a"])
     state.record_feedback("slack", "C1", "old", "U1", 1)
+    state.record_similar("slack", "C1", "U1", "a")
     state.set_last_page(["slack:C1::U1"], old_token)
     long_ago = time.time() - 40 * 86400
     for table, column in (("seen_events", "seen_at"), ("paging", "created_at"),
                           ("last_pages", "created_at"), ("answers", "created_at"),
-                          ("feedback", "created_at")):  # fmt: skip
+                          ("feedback", "created_at"), ("similar_clicks", "created_at")):  # fmt: skip
         state.db.execute(f"UPDATE {table} SET {column} = :t", t=long_ago)
     new_token = state.save_page({"q": "new"})
     state.claim_event("new")
     deleted = state.prune(30 * 86400)
-    assert deleted == {"seen_events": 1, "paging": 1, "last_pages": 1, "answers": 1, "feedback": 1}
+    assert deleted == {"seen_events": 1, "paging": 1, "last_pages": 1, "answers": 1, "feedback": 1,
+                       "similar_clicks": 1}  # fmt: skip
     assert state.last_page(["slack:C1::U1"]) is None
     assert state.load_page(old_token) is None and state.load_page(new_token) == {"q": "new"}
     assert not state.claim_event("new") and state.claim_event("old")

@@ -2,7 +2,8 @@
 
 A button carries its command as ``pb1:<command>`` (Slack's ``value``, Discord's ``custom_id``).
 :func:`decode` gives the command back only when the prefix is this version's and the command is
-one a button can run (``more <token>``, ``feedback up|down <token>``, ``similar <paper id>``);
+one a button can run (``more <token>``, ``feedback up|down <token>`` on a whole answer,
+``feedback up|down paper <paper id>`` on one paper, ``similar <paper id>``);
 anything else (garbled, an older app version's, someone else's) is refused, and the adapter
 answers :func:`expired_reply` instead of running it as a search.
 """
@@ -19,6 +20,7 @@ EXPIRED_TEXT = "This button has expired, please ask again."
 _COMMAND = re.compile(
     r"more [0-9a-f]{4,32}"
     r"|feedback (?:up|down) [0-9a-f]{4,32}"
+    r"|feedback (?:up|down) paper [A-Za-z0-9][\w.\-/:]{0,80}"
     r"|similar [A-Za-z0-9][\w.\-/:]{0,80}"
 )
 

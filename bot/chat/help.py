@@ -11,5 +11,6 @@ HELP = """Ask me for research papers in plain words:
 • `papers like "FNet: Mixing Tokens with Fourier Transforms"` (a title in my library)
 • paste an abstract or a paragraph (up to 5,000 characters) for papers like it
 • `more` for the next page of my last answer here
+• `recommend`: recent papers this channel is likely to like, learnt from its 👍/👎
 Personal alerts, by DM: `alert <topic>` · `alert list` · `alert remove <n>`
 Channel digest (admins): `subscribe <topic>` · `unsubscribe` · `settings` · `digest` shows today's."""

@@ -4,7 +4,8 @@ Grammar (first word decides; anything else is a question):
 ``help`` · ``search <question>`` · ``similar <arXiv id, URL or title>`` · ``more`` (the next
 page of the latest answer in this thread / DM / channel) or ``more <token>`` (a button) ·
 ``digest`` · ``subscribe <topic>`` · ``unsubscribe`` · ``settings`` ·
-``feedback up|down <token>`` · ``alert <topic>|list|remove <n>`` (personal DMs). Questions may carry their own filters ("since 2024", "by Hinton",
+``feedback up|down <token>`` · ``recommend`` · ``alert <topic>|list|remove <n>`` (personal DMs).
+Questions may carry their own filters ("since 2024", "by Hinton",
 "this week", "newest first", "trending", "top 5"); an arXiv id/URL or a quoted title means
 "similar papers" (an arXiv paper not in the library is fetched and added); a pasted passage
 (over 500 characters) means "papers like this passage".
@@ -19,6 +20,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Protocol
 
+from bot.chat.feedback import THANKS, note_similar, record_button_feedback
 from bot.chat.help import HELP
 from bot.chat.lookup import PaperFetcher, add_from_arxiv, quoted_title, unquote
 from bot.chat.paging import conversation_keys, footer_hints, is_paging
@@ -44,6 +46,7 @@ class DigestCommands(Protocol):
     def subscribe(self, platform: str, channel_id: str, topic: str) -> Reply: ...
     def unsubscribe(self, platform: str, channel_id: str) -> Reply: ...
     def settings(self, platform: str, channel_id: str) -> Reply: ...
+    def recommend(self, platform: str, channel_id: str) -> Reply: ...
 
 
 class AlertCommands(Protocol):
@@ -119,7 +122,7 @@ class CommandRouter:
             return self.more(request, rest)
         if word == "feedback":
             return self.feedback(request, rest)
-        if word in ("digest", "subscribe", "unsubscribe", "settings"):
+        if word in ("digest", "subscribe", "unsubscribe", "settings", "recommend"):
             return self.digest_command(request, word, rest)
         if word == "alert":
             if self.alerts is None:
@@ -135,6 +138,7 @@ class CommandRouter:
         if paper_id is None and self.index.get(rest.split()[0]) is not None:
             paper_id = rest.split()[0]
         if paper_id is not None:
+            note_similar(self.state, request, paper_id)
             return self.ask(f"similar {paper_id}", request)
         return self.like_title(request, unquote(rest), quoted=rest[:1] in "\"“'‘")
 
@@ -212,21 +216,11 @@ class CommandRouter:
         return reply
 
     def feedback(self, request: ChatRequest, rest: str) -> Reply:
-        """Record 👍/👎 pressed on a reply's button."""
-        direction, _, token = rest.partition(" ")
-        payload = self.state.load_page(token.strip()) if token.strip() else None
-        if direction not in ("up", "down") or not payload:
-            return error_reply("I couldn't tell which answer that feedback was for.")
-        self.state.record_feedback(
-            request.platform,
-            request.channel_id,
-            f"page:{token.strip()}",
-            request.user_id,
-            1 if direction == "up" else -1,
-            payload.get("paper_ids") or [],
-        )
-        self.metrics.record_feedback(request.platform, 1 if direction == "up" else -1)
-        return Reply(title="Thanks for the feedback!", kind="info")
+        """Record 👍/👎 pressed on a reply's button (see :mod:`bot.chat.feedback`)."""
+        reply = record_button_feedback(self.state, request, rest)
+        if reply is THANKS:
+            self.metrics.record_feedback(request.platform, 1 if rest.startswith("up") else -1)
+        return reply
 
     def digest_command(self, request: ChatRequest, word: str, rest: str) -> Reply:
         """digest / subscribe / unsubscribe / settings for this channel."""
@@ -234,6 +228,8 @@ class CommandRouter:
             return error_reply("Digests are not enabled on this Paperboy.")
         if word == "digest":
             return self.digests.preview(request.platform, request.channel_id, self.today())
+        if word == "recommend":
+            return self.digests.recommend(request.platform, request.channel_id)
         if word != "settings" and not request.is_admin:
             return error_reply("Only admins can change this channel's digest.")
         if word == "subscribe":

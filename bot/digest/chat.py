@@ -1,5 +1,5 @@
 """The digest commands people type in chat: ``digest`` (preview), ``subscribe <topic>``,
-``unsubscribe`` and ``settings``; each returns a neutral Reply."""
+``unsubscribe``, ``settings`` and ``recommend``; each returns a neutral Reply."""
 
 from __future__ import annotations
 
@@ -12,14 +12,22 @@ from bot.digest.plans import default_plan, describe_plan
 from bot.digest.render import day_label
 from bot.digest.service import DigestService
 from bot.settings import ChannelPlan
+from bot.taste.recommend import Recommender
 
 
 class DigestChat:
     """Chat commands over a :class:`DigestService` (what the router's ``DigestCommands`` are)."""
 
-    def __init__(self, service: DigestService) -> None:
+    def __init__(self, service: DigestService, recommender: Recommender | None = None) -> None:
         self.service = service
         self.plans = service.plans
+        self.recommender = recommender
+
+    def recommend(self, platform: str, channel_id: str) -> Reply:
+        """Papers this channel is likely to like (see :mod:`bot.taste.recommend`)."""
+        if self.recommender is None:
+            return Reply(title="No recommendations", text="Recommendations are off.", kind="info")
+        return self.recommender.recommend(platform, channel_id)
 
     def preview(self, platform: str, channel_id: str, day: date | None = None) -> Reply:
         """What this channel's digest would show (an "all topics" one if it has none)."""

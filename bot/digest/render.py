@@ -56,6 +56,16 @@ def _summary(digest: Digest, topic: str) -> str:
     return text
 
 
+def vote_actions(items: tuple[ReplyItem, ...], first: int = 1) -> tuple[Action, ...]:
+    """👍/👎 buttons for each of the first five papers: a vote on one paper, which teaches the
+    channel's taste (see :mod:`bot.taste.votes`)."""
+    return tuple(
+        Action("feedback", f"{emoji} #{n}", f"feedback {way} paper {item.paper_id}")
+        for n, item in enumerate(items[:5], start=first)
+        for emoji, way in (("👍", "up"), ("👎", "down"))
+    )
+
+
 def render_digest(digest: Digest, plan: ChannelPlan, source: SourceStatus | None) -> Reply:
     """The neutral digest Reply of ``plan``; ``source`` is the health of its paper source."""
     topic = plan.topic.strip()
@@ -78,7 +88,7 @@ def render_digest(digest: Digest, plan: ChannelPlan, source: SourceStatus | None
     actions = tuple(
         Action("similar", f"Similar to #{n}", f"similar {item.paper_id}")
         for n, item in enumerate(items[:5], start=1)
-    )
+    ) + vote_actions(items)
     return Reply(
         title=title,
         items=items,

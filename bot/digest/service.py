@@ -16,6 +16,7 @@ from bot.ops.metrics import Metrics
 from bot.settings import ChannelPlan, DigestSettings
 from bot.store.ledger import DigestLedger
 from bot.store.sources import SourceHealth
+from bot.taste.book import TasteBook
 from retrieval.digest import Digest, DigestCriteria, DigestIndex, select_digest
 from retrieval.trending import DEFAULT_WEIGHTS, TrendingWeights
 
@@ -29,7 +30,8 @@ class DigestService:
     """Composes and delivers digests for the channels in ``plans``.
 
     ``clock`` returns an aware datetime. ``window_days`` / ``min_relevance`` tune selection;
-    ``source`` names the paper source whose health (in ``sources``) the digest reports.
+    ``source`` names the paper source whose health (in ``sources``) the digest reports;
+    ``taste`` (when given) re-ranks each channel's candidates by what that channel liked.
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class DigestService:
         weights: TrendingWeights = DEFAULT_WEIGHTS,
         source: str = "hf",
         metrics: Metrics | None = None,
+        taste: TasteBook | None = None,
     ) -> None:
         self.metrics = metrics or Metrics()
         self.index = index
@@ -58,6 +61,7 @@ class DigestService:
         self.window_days = window_days
         self.weights = weights
         self.source = source
+        self.taste = taste
 
     def compose(
         self, plan: ChannelPlan, day: date | None = None, now: datetime | None = None
@@ -77,7 +81,8 @@ class DigestService:
             weights=self.weights,
         )
         sent = self.ledger.sent_paper_ids(plan.platform, plan.channel_id, exclude_day=day)
-        digest = select_digest(self.index, day, now, criteria, sent)
+        taste = self.taste.for_channel(plan.platform, plan.channel_id) if self.taste else None
+        digest = select_digest(self.index, day, now, criteria, sent, taste)
         return digest, render_digest(digest, plan, self.sources.status(self.source))
 
     async def deliver(

@@ -51,6 +51,10 @@ class PapersCog(commands.GroupCog, group_name="papers", group_description="Resea
     async def alert(self, interaction: discord.Interaction, what: str) -> None:
         await self.bot.answer(interaction, f"alert {what}", private=True)
 
+    @app_commands.command(name="recommend", description="Recent papers this channel may like")
+    async def recommend(self, interaction: discord.Interaction) -> None:
+        await self.bot.answer(interaction, "recommend")
+
     @app_commands.command(name="help", description="What Paperboy can do")
     async def help(self, interaction: discord.Interaction) -> None:
         await self.bot.answer(interaction, "help", private=True)

@@ -119,3 +119,12 @@ meta = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", Double, nullable=False),
 )
+similar_clicks = Table(
+    "similar_clicks",
+    metadata,
+    Column("platform", Text, primary_key=True),
+    Column("channel_id", Text, primary_key=True),
+    Column("user_id", Text, primary_key=True),
+    Column("paper_id", Text, primary_key=True),
+    Column("created_at", Double, nullable=False),
+)

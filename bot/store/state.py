@@ -137,6 +137,16 @@ class BotState(StateTable):
         )
         return ids
 
+    def record_similar(self, platform: str, channel_id: str, user_id: str, paper_id: str) -> None:
+        """A "Similar <paper>" asked in a channel (a weak positive for its taste), once per user
+        and paper."""
+        self.db.execute(
+            "INSERT INTO similar_clicks (platform, channel_id, user_id, paper_id, created_at)"
+            " VALUES (:p, :c, :u, :id, :now) ON CONFLICT (platform, channel_id, user_id,"
+            " paper_id) DO UPDATE SET created_at = excluded.created_at",
+            p=platform, c=channel_id, u=user_id, id=paper_id, now=time.time(),
+        )  # fmt: skip
+
     def meta(self, key: str) -> str | None:
         """A small named value shared by every process (e.g. the last synced command tree)."""
         rows = self.db.rows("SELECT value FROM meta WHERE key = :k", k=key)
@@ -151,11 +161,12 @@ class BotState(StateTable):
         )  # fmt: skip
 
     def prune(self, older_than_s: float) -> dict[str, int]:
-        """Delete seen events, paging tokens, answers and feedback older than ``older_than_s``
-        seconds (the retention setting); returns the rows deleted per table."""
+        """Delete seen events, paging tokens, answers, feedback and "Similar" presses older than
+        ``older_than_s`` seconds (the retention setting); returns the rows deleted per table."""
         cutoff = time.time() - older_than_s
         columns = {"seen_events": "seen_at", "paging": "created_at", "last_pages": "created_at",
-                   "answers": "created_at", "feedback": "created_at"}  # fmt: skip
+                   "answers": "created_at", "feedback": "created_at",
+                   "similar_clicks": "created_at"}  # fmt: skip
         return {
             table: self.db.execute(f"DELETE FROM {table} WHERE {column} < :t", t=cutoff)
             for table, column in columns.items()
