@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from bot.chat.lookup import ArxivFetcher
 from bot.chat.router import CommandRouter
+from bot.chat.workers import AnswerWorkers
 from bot.digest.chat import DigestChat
 from bot.digest.plans import PlanBook
 from bot.digest.service import DigestService
@@ -18,6 +19,7 @@ from bot.store.ledger import DigestLedger
 from bot.store.plans import ChannelPlans
 from bot.store.sources import SourceHealth
 from bot.store.state import BotState
+from retrieval.batching import BatchingEmbedder
 from retrieval.embed import Embedder, SentenceTransformerEmbedder
 from retrieval.index import PaperIndex
 
@@ -34,19 +36,28 @@ class Services:
     digests: DigestService
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     metrics: Metrics = field(default_factory=Metrics)
+    # the threads that answer questions off the chat adapters' event loop
+    workers: AnswerWorkers = field(default_factory=AnswerWorkers)
 
     def today(self) -> date:
         """Today's date by the services' clock (UTC)."""
         return self.clock().date()
 
     def close(self) -> None:
-        """Release database handles."""
+        """Release database handles and the answer threads."""
+        self.workers.close()
         self.state.db.close()
 
 
 def build_embedder(settings: Settings) -> Embedder:
     """The configured sentence-transformers model (bundled all-MiniLM-L6-v2 by default)."""
     return SentenceTransformerEmbedder(settings.embedding.model, settings.embedding.batch_size)
+
+
+def batched(embedder: Embedder) -> Embedder:
+    """``embedder`` behind a :class:`BatchingEmbedder`, so questions asked together are encoded
+    in one model call (ingest's large batches pass straight through); never wrapped twice."""
+    return embedder if isinstance(embedder, BatchingEmbedder) else BatchingEmbedder(embedder)
 
 
 def build_digests(
@@ -90,14 +101,14 @@ def build_services(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     index = PaperIndex.open(
         settings.data_dir,
-        embedder or build_embedder(settings),
+        batched(embedder or build_embedder(settings)),
         collection=settings.store.collection,
         chroma_host=settings.store.chroma_host,
         chroma_port=settings.store.chroma_port,
         chroma_ssl=settings.store.chroma_ssl,
         # after `paperboy reindex --model`, questions are encoded with the collection's model
-        embedder_factory=lambda spec: SentenceTransformerEmbedder(
-            spec, settings.embedding.batch_size
+        embedder_factory=lambda spec: batched(
+            SentenceTransformerEmbedder(spec, settings.embedding.batch_size)
         ),
     )
     db = StateDB.open(settings.state_target)
@@ -117,4 +128,7 @@ def build_services(
             else None
         ),
     )
-    return Services(settings, index, state, router, digests.ledger, digests, clock, metrics)
+    workers = AnswerWorkers(settings.search.workers)
+    return Services(
+        settings, index, state, router, digests.ledger, digests, clock, metrics, workers
+    )

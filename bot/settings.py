@@ -54,6 +54,9 @@ class SearchSettings(Section):
     # "similar <arXiv id>" for a paper not in the library fetches it from
     # scheduler.arxiv_api_url and adds it
     fetch_missing_papers: bool = True
+    # threads answering questions in a Slack / Discord process (CPU work off the event loop);
+    # more questions than this wait their turn instead of oversubscribing the CPU
+    workers: int = Field(4, ge=1, le=64)
 
 
 class SlackSettings(Section):

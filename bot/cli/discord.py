@@ -81,7 +81,10 @@ async def serve_discord(
     try:
         if settings.demo_corpus:
             await asyncio.to_thread(ensure_corpus, services.index)
-        async with PaperboyBot(services.router, services.state, settings.discord) as bot:
+        bot = PaperboyBot(
+            services.router, services.state, settings.discord, workers=services.workers
+        )
+        async with bot:
             if ops is not None:
                 ops.set_check("discord", bot.connection_check)
             # waits while Discord is unreachable; a revoked token: TokenRejected, exit 2

@@ -75,7 +75,9 @@ async def serve_scheduler(settings: Settings, ops_port: int) -> None:
         from bot.discord.bot import PaperboyBot
         from bot.discord.poster import DiscordPoster
 
-        discord_bot = PaperboyBot(services.router, services.state, settings.discord)
+        discord_bot = PaperboyBot(
+            services.router, services.state, settings.discord, workers=services.workers
+        )
         posters["discord"] = DiscordPoster(discord_bot)
     for plan in services.digests.plans.all():
         where = f"{plan.time} {plan.timezone} {describe_days(plan.days)}"

@@ -89,7 +89,7 @@ async def serve_slack(
     try:
         if settings.demo_corpus:
             await asyncio.to_thread(ensure_corpus, services.index)
-        bot = SlackBot(settings.slack, services.router, services.state)
+        bot = SlackBot(settings.slack, services.router, services.state, workers=services.workers)
         connection = SlackConnection(bot)
         if ops is not None:
             ops.set_check("slack", connection.check)
