@@ -7,10 +7,11 @@ burst of questions is encoded in a fraction of the time one-by-one calls would t
 
 How a call is served (no background thread): the first caller to find the encoder idle becomes
 the *leader*. It waits up to ``max_wait_s`` for companions (or until ``max_batch`` texts are
-queued), takes the queue, encodes it in one call and wakes everyone whose rows are ready.
-Callers that arrive while a batch is being encoded queue up; when it ends, one of them leads the
-next batch at once (they already waited). A lone caller therefore pays at most ``max_wait_s``.
-Calls with more than ``max_batch`` texts (ingest, re-embedding) bypass the queue. An exception
+queued), takes the queue (oldest first, up to ``max_batch`` texts), encodes it in one call and
+wakes everyone whose rows are ready. Callers that arrive while a batch is being encoded queue
+up; when it ends, one of them leads the next batch at once (they already waited). A lone caller
+therefore pays at most ``max_wait_s``.
+Calls with more than ``max_call`` texts (ingest, re-embedding: already batches) bypass the queue. An exception
 raised by the model reaches every caller of that batch; the next batch starts afresh.
 """
 
@@ -27,7 +28,8 @@ import numpy as np
 from retrieval.embed import Embedder
 
 MAX_WAIT_S = 0.002
-MAX_BATCH = 64
+MAX_BATCH = 64  # texts in one merged call
+MAX_CALL = 16  # a call with more texts than this is a batch already: it goes straight through
 
 
 @dataclass(eq=False)  # calls are told apart by identity, never by their texts
@@ -55,16 +57,21 @@ class BatchingEmbedder:
     """
 
     def __init__(
-        self, inner: Embedder, max_wait_s: float = MAX_WAIT_S, max_batch: int = MAX_BATCH
+        self,
+        inner: Embedder,
+        max_wait_s: float = MAX_WAIT_S,
+        max_batch: int = MAX_BATCH,
+        max_call: int = MAX_CALL,
     ) -> None:
-        if max_batch < 1:
-            raise ValueError(f"max_batch must be at least 1, not {max_batch}")
+        if not 1 <= max_call <= max_batch:
+            raise ValueError(f"need 1 <= max_call ({max_call}) <= max_batch ({max_batch})")
         self.inner = inner
         self.name = inner.name
         self.dim = inner.dim
         self.spec = getattr(inner, "spec", None)
         self.max_wait_s = max_wait_s
         self.max_batch = max_batch
+        self.max_call = max_call
         self.batches = 0  # model calls made for queued callers (for tests and benchmarks)
         self._cond = threading.Condition()
         self._queue: list[_Call] = []
@@ -79,41 +86,41 @@ class BatchingEmbedder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors for ``texts``, shared with other callers' texts in one model call."""
         texts = list(texts)
-        if not texts or len(texts) > self.max_batch:
+        if not texts or len(texts) > self.max_call:
             return self.inner.encode(texts)
         call = _Call(texts)
         with self._cond:
             self._queue.append(call)
             self._cond.notify_all()  # a collecting leader may now have enough
-            while self._busy and not call.done:
-                call.waited_behind = True
-                self._cond.wait()
-            if call.done:
-                return call.result()
-            self._busy = True  # this caller leads the next batch
-            batch = self._collect(call)
-        self._run(batch)
-        return call.result()
+        while True:
+            with self._cond:
+                while self._busy and not call.done:
+                    call.waited_behind = True
+                    self._cond.wait()
+                if call.done:
+                    return call.result()
+                self._busy = True  # this caller leads the next batch
+                batch = self._collect(window=not call.waited_behind)
+            self._run(batch)  # its own texts may be left for the next batch: first come first
+            call.waited_behind = True
 
-    def _collect(self, leader: _Call) -> list[_Call]:
-        """Wait (lock held) for companions, then take up to ``max_batch`` texts off the queue."""
-        if not leader.waited_behind:
+    def _collect(self, window: bool) -> list[_Call]:
+        """With the lock held: wait up to ``max_wait_s`` for companions (unless ``window`` is
+        off), then take the longest run of queued calls, oldest first, within ``max_batch``."""
+        if window:
             deadline = time.monotonic() + self.max_wait_s
             while self._queued_texts() < self.max_batch:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
                 self._cond.wait(left)
-        batch, size = [leader], len(leader.texts)  # the leader's texts fit: see encode
+        batch, size = [], 0
         for queued in self._queue:
-            if queued is leader:
-                continue
-            if size + len(queued.texts) > self.max_batch:
-                break  # first come, first served: the rest lead the next batch
+            if batch and size + len(queued.texts) > self.max_batch:
+                break
             batch.append(queued)
             size += len(queued.texts)
-        for taken in batch:
-            self._queue.remove(taken)
+        del self._queue[: len(batch)]
         return batch
 
     def _queued_texts(self) -> int:

@@ -103,14 +103,31 @@ def test_a_failure_reaches_every_caller_of_its_batch_and_the_next_batch_works() 
     assert inner.calls[-1] == ["after"]
 
 
-def test_large_calls_bypass_the_queue_and_batches_respect_max_batch() -> None:
+def test_large_calls_bypass_the_queue() -> None:
     inner = GatedEmbedder()
     inner.gate.set()
-    batching = BatchingEmbedder(inner, max_batch=4)
+    batching = BatchingEmbedder(inner, max_call=4)
     big = [f"abstract {i}" for i in range(10)]  # an ingest batch: straight through
     np.testing.assert_array_equal(batching.encode(big), inner.encode(big))
     assert batching.batches == 0
     assert batching.encode([]).shape == (0, DIM)
+
+
+def test_a_merged_call_holds_at_most_max_batch_texts_first_come_first_served() -> None:
+    inner = GatedEmbedder()
+    batching = BatchingEmbedder(inner, max_batch=4, max_call=2)
+    with ThreadPoolExecutor(6) as pool:
+        first = pool.submit(batching.encode, ["first"])
+        assert inner.entered.wait(30)
+        waiting = []
+        for n, texts in enumerate([["a1", "a2"], ["b1"], ["c1", "c2"], ["d1"]], start=1):
+            waiting.append(pool.submit(batching.encode, texts))
+            queued(batching, n)  # one at a time, so the queue's order is known
+        inner.gate.set()
+        first.result(30)
+        for future in waiting:
+            future.result(30)
+    assert inner.calls[1:] == [["a1", "a2", "b1"], ["c1", "c2", "d1"]]
 
 
 def test_the_wrapper_stands_in_for_the_embedder() -> None:
