@@ -1,7 +1,7 @@
 """Many questions at once through the real chat adapters, as separate processes.
 
     python bench/load_chat.py [--singles 10] [--burst 20] [--platform both|slack|discord]
-                              [--workers N] [--out bench/results/load_chat.json]
+                              [--workers N] [--code DIR] [--out bench/results/load_chat.json]
 
 For each platform it starts the real bot process on the bundled demo corpus (embedded once into
 ``bench/.cache/load-chat``): ``paperboy slack --mode http`` against the fake Slack Web API
@@ -12,6 +12,9 @@ then ``--burst`` distinct questions at once. A question's latency runs from just
 event is sent to the moment the fake receives the answer (Slack: the ``chat.postMessage``, or
 the ``chat.update`` that replaces the "Searching…" placeholder; Discord: the reply message).
 Every burst answer is checked: exactly one per question, with that question's paper first.
+
+``--code DIR`` runs the bot from another checkout (e.g. ``git archive <commit>`` unpacked) with
+the same fakes, questions and data, to compare before and after a change.
 
 Single questions are paper titles of the corpus rephrased (not those of the burst, so neither
 finds the other's snippets cached). Output: a Markdown table on stdout and JSON in ``--out``
@@ -29,144 +32,30 @@ import random
 import subprocess
 import sys
 import time
-import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "bench")]  # tests.fakes (the fake platforms), stats
+from chat_drivers import DiscordDriver, Sample, SlackDriver, ask_together  # noqa: E402
 from stats import percentiles_ms  # noqa: E402
 
-from tests.demo_questions import (  # noqa: E402
-    DISTINCT_QUESTIONS,
-    first_in_discord_message,
-    first_in_slack_message,
-)
+from tests.demo_questions import DISTINCT_QUESTIONS  # noqa: E402
 from tests.fakes.discord_server import FakeDiscord  # noqa: E402
 from tests.fakes.processes import free_port, paperboy_env, stop_process  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
-from tests.fakes.slack_events import signed_mention  # noqa: E402
 
 DATA_DIR = REPO / "bench" / ".cache" / "load-chat"
 RESULTS = REPO / "bench" / "results" / "load_chat.json"
 DEMO = REPO / "retrieval" / "data" / "demo_papers.jsonl.gz"
-SECRET = "bench-load-chat-signing-secret"
-SEARCHING = "🔎 Searching…"
-START_S, ANSWER_S = 900.0, 600.0  # limits: first start embeds the corpus on a busy machine
+START_S = 900.0  # the first start embeds the corpus, on a machine that may be busy
 
 
 def log(message: str) -> None:
     """Progress on stderr (the table goes to stdout)."""
     print(message, file=sys.stderr, flush=True)
-
-
-@dataclass
-class Sample:
-    """One question: when it was sent and answered (monotonic seconds), and the answer."""
-
-    question: str
-    expected: str | None
-    sent: float
-    answered: float = 0.0
-    first: str = ""
-    answers: int = 0
-
-    @property
-    def ms(self) -> float:
-        return (self.answered - self.sent) * 1000
-
-
-class SlackDriver:
-    """``paperboy slack --mode http`` against the fake Slack API; one channel per question."""
-
-    name = "slack"
-    check = "slack"
-
-    def __init__(self, fake: FakeSlackApi, http: httpx.AsyncClient) -> None:
-        self.fake, self.http = fake, http
-        self.port = free_port()
-
-    def env(self) -> dict[str, str]:
-        return {
-            "SLACK__MODE": "http",
-            "SLACK__BOT_TOKEN": "xoxb-bench-load",
-            "SLACK__SIGNING_SECRET": SECRET,
-            "SLACK__API_BASE_URL": self.fake.base_url,
-        }
-
-    def args(self) -> list[str]:
-        return ["slack", "--mode", "http", "--port", str(self.port)]
-
-    async def send(self, question: str) -> tuple[str, float]:
-        channel = f"C{uuid.uuid4().hex[:10].upper()}"
-        body, headers = signed_mention(question, channel, f"Ev{uuid.uuid4().hex[:12]}", SECRET)
-        sent = time.monotonic()
-        response = await self.http.post(
-            f"http://127.0.0.1:{self.port}/slack/events", content=body, headers=headers
-        )
-        response.raise_for_status()
-        return channel, sent
-
-    def answers(self, key: str) -> list[tuple[float, str]]:
-        return [
-            (c.at, first_in_slack_message(c.params))
-            for c in self.fake.calls
-            if c.method in ("chat.postMessage", "chat.update")
-            and c.params.get("channel") == key
-            and c.params.get("text") != SEARCHING
-        ]
-
-
-class DiscordDriver:
-    """``paperboy discord`` against the fake Discord; questions are @mentions in one channel."""
-
-    name = "discord"
-    check = "discord"
-
-    def __init__(self, fake: FakeDiscord) -> None:
-        self.fake = fake
-
-    def env(self) -> dict[str, str]:
-        return {
-            "DISCORD__TOKEN": "bench-load-token",
-            "DISCORD__API_BASE_URL": self.fake.api_base_url,
-            "DISCORD__GUILD_IDS": f"[{self.fake.guild_id}]",
-        }
-
-    def args(self) -> list[str]:
-        return ["discord"]
-
-    async def send(self, question: str) -> tuple[str, float]:
-        sent = time.monotonic()
-        pushed = await self.fake.mention(question)
-        return pushed["id"], sent
-
-    def answers(self, key: str) -> list[tuple[float, str]]:
-        return [
-            (r.at, first_in_discord_message(r.body))
-            for r in self.fake.calls("POST", rf"/channels/{self.fake.channel_id}/messages")
-            if str((r.body.get("message_reference") or {}).get("message_id")) == key
-        ]
-
-
-async def ask_together(driver, questions: list[tuple[str, str | None]]) -> list[Sample]:  # noqa: ANN001
-    """Send every question at once; wait for every answer (and a moment for duplicates)."""
-    sent = await asyncio.gather(*(driver.send(q) for q, _ in questions))
-    samples = [Sample(q, e, at) for (q, e), (_, at) in zip(questions, sent, strict=True)]
-    keys = [key for key, _ in sent]
-    deadline = time.monotonic() + ANSWER_S
-    while not all(driver.answers(key) for key in keys):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{driver.name}: unanswered after {ANSWER_S:.0f} s")
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(1.0)  # a duplicate answer would show by now
-    for sample, key in zip(samples, keys, strict=True):
-        answers = driver.answers(key)
-        sample.answered, sample.first = answers[0]
-        sample.answers = len(answers)
-    return samples
 
 
 async def wait_ready(proc: subprocess.Popen, ops_port: int, check: str, log_path: Path) -> None:
@@ -186,17 +75,19 @@ async def wait_ready(proc: subprocess.Popen, ops_port: int, check: str, log_path
     raise TimeoutError(f"the {check} bot was not ready within {START_S:.0f} s")
 
 
-async def measure(driver, singles: list[str], burst: list[tuple[str, str]], workers) -> dict:  # noqa: ANN001
+async def measure(driver, singles: list[str], burst: list[tuple[str, str]], args) -> dict:  # noqa: ANN001
     """Start the bot, warm it up, time single questions then the burst; stop it."""
     ops_port = free_port()
     extra = {**driver.env(), "DEMO_CORPUS": "true", "SCHEDULER__RUN_IN_BOT": "false"}
-    if workers:
-        extra["SEARCH__WORKERS"] = str(workers)
-    env = {**paperboy_env(DATA_DIR, **extra), "PYTHONPATH": str(REPO)}
+    if args.workers:
+        extra["SEARCH__WORKERS"] = str(args.workers)
+    env = {**paperboy_env(DATA_DIR, **extra), "PYTHONPATH": str(args.code)}
     log_path = REPO / "bench" / ".cache" / f"load-chat-{driver.name}.log"
-    args = [sys.executable, "-m", "bot.cli", *driver.args(), "--ops-port", str(ops_port)]
+    command = [sys.executable, "-m", "bot.cli", *driver.args(), "--ops-port", str(ops_port)]
     with log_path.open("ab") as out:
-        proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            command, cwd=args.code, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         log(f"{driver.name}: starting the bot (the first start embeds the demo corpus) ...")
         await wait_ready(proc, ops_port, driver.check, log_path)
@@ -251,11 +142,11 @@ async def run(args: argparse.Namespace) -> dict:
     results: dict = {}
     if args.platform in ("both", "slack"):
         async with FakeSlackApi() as slack, httpx.AsyncClient(timeout=60) as http:
-            results["slack"] = await measure(SlackDriver(slack, http), singles, burst, args.workers)
+            results["slack"] = await measure(SlackDriver(slack, http), singles, burst, args)
     if args.platform in ("both", "discord"):
         fake = await FakeDiscord().start()
         try:
-            results["discord"] = await measure(DiscordDriver(fake), singles, burst, args.workers)
+            results["discord"] = await measure(DiscordDriver(fake), singles, burst, args)
         finally:
             await fake.close()
     return results
@@ -285,6 +176,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=20, help="questions asked at once (<= 20)")
     parser.add_argument("--platform", choices=("both", "slack", "discord"), default="both")
     parser.add_argument("--workers", type=int, default=0, help="search.workers (0: default)")
+    parser.add_argument("--code", type=Path, default=REPO, help="the checkout the bot runs from")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     if not 1 <= args.burst <= len(DISTINCT_QUESTIONS) or args.singles < 1:
