@@ -1,7 +1,8 @@
 """Many questions at once through the real chat adapters, as separate processes.
 
     python bench/load_chat.py [--singles 10] [--burst 20] [--platform both|slack|discord]
-                              [--workers N] [--code DIR] [--out bench/results/load_chat.json]
+                              [--workers N] [--code DIR] [--data DIR]
+                              [--out bench/results/load_chat.json]
 
 For each platform it starts the real bot process on the bundled demo corpus (embedded once into
 ``bench/.cache/load-chat``): ``paperboy slack --mode http`` against the fake Slack Web API
@@ -14,7 +15,8 @@ the ``chat.update`` that replaces the "Searching…" placeholder; Discord: the r
 Every burst answer is checked: exactly one per question, with that question's paper first.
 
 ``--code DIR`` runs the bot from another checkout (e.g. ``git archive <commit>`` unpacked) with
-the same fakes, questions and data, to compare before and after a change.
+the same fakes and questions, to compare before and after a change; ``--data DIR`` gives it a
+data dir of its own when the two versions store different things.
 
 Single questions are paper titles of the corpus rephrased (not those of the burst, so neither
 finds the other's snippets cached). Output: a Markdown table on stdout and JSON in ``--out``
@@ -81,8 +83,8 @@ async def measure(driver, singles: list[str], burst: list[tuple[str, str]], args
     extra = {**driver.env(), "DEMO_CORPUS": "true", "SCHEDULER__RUN_IN_BOT": "false"}
     if args.workers:
         extra["SEARCH__WORKERS"] = str(args.workers)
-    env = {**paperboy_env(DATA_DIR, **extra), "PYTHONPATH": str(args.code)}
-    log_path = REPO / "bench" / ".cache" / f"load-chat-{driver.name}.log"
+    env = {**paperboy_env(args.data, **extra), "PYTHONPATH": str(args.code)}
+    log_path = args.data.parent / f"{args.data.name}-{driver.name}.log"
     command = [sys.executable, "-m", "bot.cli", *driver.args(), "--ops-port", str(ops_port)]
     with log_path.open("ab") as out:
         proc = subprocess.Popen(
@@ -138,7 +140,7 @@ async def run(args: argparse.Namespace) -> dict:
     """Every platform asked for, one after the other (they share the data dir)."""
     singles = single_questions(args.singles + 2)
     burst = DISTINCT_QUESTIONS[: args.burst]
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    args.data.mkdir(parents=True, exist_ok=True)
     results: dict = {}
     if args.platform in ("both", "slack"):
         async with FakeSlackApi() as slack, httpx.AsyncClient(timeout=60) as http:
@@ -177,6 +179,7 @@ def main() -> None:
     parser.add_argument("--platform", choices=("both", "slack", "discord"), default="both")
     parser.add_argument("--workers", type=int, default=0, help="search.workers (0: default)")
     parser.add_argument("--code", type=Path, default=REPO, help="the checkout the bot runs from")
+    parser.add_argument("--data", type=Path, default=DATA_DIR, help="the bot's data dir")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     if not 1 <= args.burst <= len(DISTINCT_QUESTIONS) or args.singles < 1:
