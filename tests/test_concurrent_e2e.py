@@ -40,9 +40,10 @@ def services(tmp_path_factory, demo_index_dir, embedder):
     """The real services (as `paperboy slack` builds them) over a copy of the demo corpus."""
     data_dir = tmp_path_factory.mktemp("concurrent") / "data"
     shutil.copytree(demo_index_dir, data_dir)
-    built = build_services(Settings(data_dir=data_dir, demo_corpus=False), embedder=embedder)
+    settings = Settings(data_dir=data_dir, demo_corpus=False, search={"workers": 3})
+    built = build_services(settings, embedder=embedder)
     assert isinstance(built.index.embedder, BatchingEmbedder)
-    assert built.workers.size == built.settings.search.workers
+    assert built.workers.size == 3  # search.workers: fewer threads than questions
     yield built
     built.close()
 
