@@ -49,9 +49,16 @@ class Services:
         self.state.db.close()
 
 
-def build_embedder(settings: Settings) -> Embedder:
-    """The configured sentence-transformers model (bundled all-MiniLM-L6-v2 by default)."""
-    return SentenceTransformerEmbedder(settings.embedding.model, settings.embedding.batch_size)
+SERVING_MODEL_THREADS = 1  # embedding.threads = 0 in the chat bots: see set_model_threads
+
+
+def build_embedder(settings: Settings, serving: bool = False) -> Embedder:
+    """The configured sentence-transformers model (bundled all-MiniLM-L6-v2 by default), with
+    ``embedding.threads`` CPU threads per call (0: 1 when ``serving`` chat questions, else
+    torch's default)."""
+    embedding = settings.embedding
+    threads = embedding.threads or (SERVING_MODEL_THREADS if serving else None)
+    return SentenceTransformerEmbedder(embedding.model, embedding.batch_size, threads=threads)
 
 
 def batched(embedder: Embedder) -> Embedder:

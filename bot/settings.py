@@ -44,6 +44,9 @@ class EmbeddingSettings(Section):
 
     model: str = "bundled"
     batch_size: int = Field(64, ge=1)
+    # CPU threads per model call; 0 = automatic: 1 in `paperboy slack` / `discord` (questions
+    # run side by side in the answer pool), torch's default (one per core) elsewhere (ingest)
+    threads: int = Field(0, ge=0, le=256)
 
 
 class SearchSettings(Section):

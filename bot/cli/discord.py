@@ -76,7 +76,7 @@ async def serve_discord(
     metrics = Metrics()
     port = settings.ops.discord_port if ops_port is None else ops_port
     ops = await start_ops(settings, metrics, port)
-    services = await open_services(settings, metrics, ops)
+    services = await open_services(settings, metrics, ops, serving=True)
     digest_scheduler = None
     try:
         if settings.demo_corpus:

@@ -84,7 +84,7 @@ async def serve_slack(
     ops = await start_ops(
         settings, metrics, settings.ops.slack_port if ops_port is None else ops_port
     )
-    services = await open_services(settings, metrics, ops)
+    services = await open_services(settings, metrics, ops, serving=True)
     digest_scheduler = None
     try:
         if settings.demo_corpus:
