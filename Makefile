@@ -36,6 +36,11 @@ lint: $(STAMP)
 bench: $(STAMP)  ## latency / throughput / scale benchmarks (not part of the tests)
 	$(BIN)/python bench/run_bench.py
 
+.PHONY: bench-load
+bench: bench-load  # part of `make bench`
+bench-load: $(STAMP)  ## 20 questions at once through real `paperboy slack` / `paperboy discord` processes
+	$(BIN)/python bench/load_chat.py
+
 bench-quality: $(STAMP)  ## dense vs BM25 vs hybrid on the judged sets
 	$(BIN)/python bench/eval_quality.py
 

@@ -10,6 +10,7 @@ from bot.alerts.chat import AlertChat
 from bot.alerts.run import AlertRunner
 from bot.chat.lookup import ArxivFetcher
 from bot.chat.router import CommandRouter
+from bot.chat.workers import AnswerWorkers
 from bot.digest.chat import DigestChat
 from bot.digest.plans import PlanBook
 from bot.digest.service import DigestService
@@ -24,6 +25,7 @@ from bot.store.state import BotState
 from bot.taste.book import TasteBook
 from bot.taste.recommend import Recommender
 from bot.taste.votes import TasteVotes
+from retrieval.batching import BatchingEmbedder
 from retrieval.embed import Embedder, SentenceTransformerEmbedder
 from retrieval.index import PaperIndex
 
@@ -41,19 +43,35 @@ class Services:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     metrics: Metrics = field(default_factory=Metrics)
     alerts: AlertRunner | None = None
+    # the threads that answer questions off the chat adapters' event loop
+    workers: AnswerWorkers = field(default_factory=AnswerWorkers)
 
     def today(self) -> date:
         """Today's date by the services' clock (UTC)."""
         return self.clock().date()
 
     def close(self) -> None:
-        """Release database handles."""
+        """Release database handles and the answer threads."""
+        self.workers.close()
         self.state.db.close()
 
 
-def build_embedder(settings: Settings) -> Embedder:
-    """The configured sentence-transformers model (bundled all-MiniLM-L6-v2 by default)."""
-    return SentenceTransformerEmbedder(settings.embedding.model, settings.embedding.batch_size)
+SERVING_MODEL_THREADS = 1  # embedding.threads = 0 in the chat bots: see set_model_threads
+
+
+def build_embedder(settings: Settings, serving: bool = False) -> Embedder:
+    """The configured sentence-transformers model (bundled all-MiniLM-L6-v2 by default), with
+    ``embedding.threads`` CPU threads per call (0: 1 when ``serving`` chat questions, else
+    torch's default)."""
+    embedding = settings.embedding
+    threads = embedding.threads or (SERVING_MODEL_THREADS if serving else None)
+    return SentenceTransformerEmbedder(embedding.model, embedding.batch_size, threads=threads)
+
+
+def batched(embedder: Embedder) -> Embedder:
+    """``embedder`` behind a :class:`BatchingEmbedder`, so questions asked together are encoded
+    in one model call (ingest's large batches pass straight through); never wrapped twice."""
+    return embedder if isinstance(embedder, BatchingEmbedder) else BatchingEmbedder(embedder)
 
 
 def build_digests(
@@ -100,14 +118,14 @@ def build_services(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     index = PaperIndex.open(
         settings.data_dir,
-        embedder or build_embedder(settings),
+        batched(embedder or build_embedder(settings)),
         collection=settings.store.collection,
         chroma_host=settings.store.chroma_host,
         chroma_port=settings.store.chroma_port,
         chroma_ssl=settings.store.chroma_ssl,
         # after `paperboy reindex --model`, questions are encoded with the collection's model
-        embedder_factory=lambda spec: SentenceTransformerEmbedder(
-            spec, settings.embedding.batch_size
+        embedder_factory=lambda spec: batched(
+            SentenceTransformerEmbedder(spec, settings.embedding.batch_size)
         ),
     )
     db = StateDB.open(settings.state_target)
@@ -135,4 +153,7 @@ def build_services(
         ),
         alerts=AlertChat(topics, settings.alerts) if settings.alerts.enabled else None,
     )
-    return Services(settings, index, state, router, digests.ledger, digests, clock, metrics, alerts)
+    workers = AnswerWorkers(settings.search.workers)
+    return Services(
+        settings, index, state, router, digests.ledger, digests, clock, metrics, alerts, workers
+    )

@@ -44,6 +44,9 @@ class EmbeddingSettings(Section):
 
     model: str = "bundled"
     batch_size: int = Field(64, ge=1)
+    # CPU threads per model call; 0 = automatic: 1 in `paperboy slack` / `discord` (questions
+    # run side by side in the answer pool), torch's default (one per core) elsewhere (ingest)
+    threads: int = Field(0, ge=0, le=256)
 
 
 class SearchSettings(Section):
@@ -54,6 +57,9 @@ class SearchSettings(Section):
     # "similar <arXiv id>" for a paper not in the library fetches it from
     # scheduler.arxiv_api_url and adds it
     fetch_missing_papers: bool = True
+    # threads answering questions in a Slack / Discord process (CPU work off the event loop);
+    # more questions than this wait their turn instead of oversubscribing the CPU
+    workers: int = Field(4, ge=1, le=64)
 
 
 class SlackSettings(Section):

@@ -104,7 +104,14 @@ class PaperIndex:
 
     # ----- keeping derived indexes in step -------------------------------------------------
     def refresh(self, force: bool = False) -> None:
-        """Rebuild the catalogue and BM25 index if the store changed since they were built."""
+        """Rebuild the catalogue and BM25 index if the store changed since they were built.
+
+        Every question calls this, from several threads at once: the check is one store
+        round-trip and takes no lock. Only a rebuild takes the lock, and a question that comes
+        while another thread rebuilds (or ingests) answers from the indexes already built
+        instead of waiting for it."""
+        if not force and self._catalogue is not None and self._answer_from_built():
+            return
         with self._lock:
             revision = self.store.revision()  # also where a moved collection is followed
             self._match_embedder()
@@ -129,6 +136,21 @@ class PaperIndex:
                 lexical.save(folder)
             self._catalogue, self._lexical = catalogue, lexical
             self._built_for = built_for
+
+    def _answer_from_built(self) -> bool:
+        """Without the lock: whether the built indexes can answer now, because they are current,
+        or because another thread holds the lock (rebuilding, ingesting) and the embedder needs
+        no swap (a swap is waited for: vectors of another model would not match)."""
+        revision = self.store.revision()  # also where a moved collection is followed
+        stamped, current = self.store.embedder_spec, embedder_spec(self.embedder)
+        if stamped and current and stamped != current and self.embedder_factory is not None:
+            return False
+        if self._built_for == (self.store.collection_name, revision):
+            return True
+        if self._lock.acquire(blocking=False):  # nobody is rebuilding: this thread will
+            self._lock.release()
+            return False
+        return True
 
     def _match_embedder(self) -> None:
         """Use the embedder the collection is stamped with (no stamp: keep the configured one).

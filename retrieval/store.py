@@ -77,7 +77,7 @@ class PaperStore:
         except Exception as exc:  # chromadb raises many types for connection problems
             raise StoreUnavailable(f"cannot open Chroma collection {collection!r}: {exc}") from exc
         if follow:
-            self._follow()
+            self._col, self.collection_name = self._walk(self._col, collection)
 
     @classmethod
     def open(
@@ -121,40 +121,44 @@ class PaperStore:
         return cls(client, collection)
 
     # ----- collections and the moved-to pointer --------------------------------------------
-    def _follow(self) -> None:
-        """Walk ``paperboy_moved_to`` pointers from the current collection (already fetched)."""
-        seen = {self.collection_name}
-        while target := (self._col.metadata or {}).get(MOVED_TO_KEY):
+    def _walk(self, col: Any, name: str) -> tuple[Any, str]:
+        """Follow ``paperboy_moved_to`` pointers from collection ``col`` (called ``name``, already
+        fetched); returns the collection at the end of the chain and its name."""
+        seen = {name}
+        while target := (col.metadata or {}).get(MOVED_TO_KEY):
             if target in seen or len(seen) > _MAX_HOPS:
                 raise StoreUnavailable(f"collection pointers form a loop at {target!r}")
             try:
                 col = self._client.get_collection(target, embedding_function=None)
             except Exception as exc:
                 raise StoreUnavailable(
-                    f"collection {self.collection_name!r} moved to {target!r}, which cannot be "
-                    f"opened: {exc}"
+                    f"collection {name!r} moved to {target!r}, which cannot be opened: {exc}"
                 ) from exc
             seen.add(target)
-            self._col, self.collection_name = col, target
+            name = target
+        return col, name
 
     def _reload(self) -> None:
         """Re-read the current collection (fresh metadata) and follow any new pointer. If the
         current collection was deleted (a retired one), start again from the base collection.
-        A store opened with ``follow=False`` only re-reads."""
+        A store opened with ``follow=False`` only re-reads.
+
+        The round-trips hold no lock (every question makes one, concurrently); only the switch
+        of collection and name happens under the lock, so the two always change together."""
+        name = self.collection_name
         if not self._follows:
-            self._col = self._client.get_collection(self.collection_name, embedding_function=None)
+            self._col = self._client.get_collection(name, embedding_function=None)
             return
+        try:
+            col = self._client.get_collection(name, embedding_function=None)
+        except Exception as exc:
+            if name == self.base_name or not _is_not_found(exc):
+                raise
+            name = self.base_name
+            col = self._client.get_collection(name, embedding_function=None)
+        col, name = self._walk(col, name)
         with self._follow_lock:
-            try:
-                self._col = self._client.get_collection(
-                    self.collection_name, embedding_function=None
-                )
-            except Exception as exc:
-                if self.collection_name == self.base_name or not _is_not_found(exc):
-                    raise
-                self._col = self._client.get_collection(self.base_name, embedding_function=None)
-                self.collection_name = self.base_name
-            self._follow()
+            self._col, self.collection_name = col, name
 
     def collection_metadata(self) -> dict[str, Any]:
         """The current collection's metadata as of the last :meth:`revision` (no round-trip)."""

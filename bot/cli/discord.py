@@ -76,14 +76,19 @@ async def serve_discord(
     metrics = Metrics()
     port = settings.ops.discord_port if ops_port is None else ops_port
     ops = await start_ops(settings, metrics, port)
-    services = await open_services(settings, metrics, ops)
+    services = await open_services(settings, metrics, ops, serving=True)
     digest_scheduler = None
     try:
         if settings.demo_corpus:
             await asyncio.to_thread(first_start, settings, services.index, services.today())
-        async with PaperboyBot(
-            services.router, services.state, settings.discord, services.metrics
-        ) as bot:
+        bot = PaperboyBot(
+            services.router,
+            services.state,
+            settings.discord,
+            services.metrics,
+            workers=services.workers,
+        )
+        async with bot:
             if ops is not None:
                 ops.set_check("discord", bot.connection_check)
             # waits while Discord is unreachable; a revoked token: TokenRejected, exit 2

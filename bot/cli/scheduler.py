@@ -76,7 +76,11 @@ async def serve_scheduler(settings: Settings, ops_port: int) -> None:
         from bot.discord.poster import DiscordPoster
 
         discord_bot = PaperboyBot(
-            services.router, services.state, settings.discord, services.metrics
+            services.router,
+            services.state,
+            settings.discord,
+            services.metrics,
+            workers=services.workers,
         )
         posters["discord"] = DiscordPoster(discord_bot)
     for plan in services.digests.plans.all():

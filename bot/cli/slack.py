@@ -84,12 +84,18 @@ async def serve_slack(
     ops = await start_ops(
         settings, metrics, settings.ops.slack_port if ops_port is None else ops_port
     )
-    services = await open_services(settings, metrics, ops)
+    services = await open_services(settings, metrics, ops, serving=True)
     digest_scheduler = None
     try:
         if settings.demo_corpus:
             await asyncio.to_thread(first_start, settings, services.index, services.today())
-        bot = SlackBot(settings.slack, services.router, services.state, metrics=metrics)
+        bot = SlackBot(
+            settings.slack,
+            services.router,
+            services.state,
+            metrics=metrics,
+            workers=services.workers,
+        )
         connection = SlackConnection(bot)
         if ops is not None:
             ops.set_check("slack", connection.check)

@@ -9,7 +9,6 @@ rendered by :mod:`bot.discord.render`. Every send disables mentions. Discord obj
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any, Protocol
@@ -20,6 +19,7 @@ from discord.ext import commands
 
 from bot.chat.buttons import expired_reply
 from bot.chat.reply import ChatRequest, Reply
+from bot.chat.workers import AnswerWorkers
 from bot.discord.cog import PapersCog
 from bot.discord.components import (
     NO_MENTIONS,
@@ -53,7 +53,9 @@ class PaperboyBot(GatewayHealth, commands.AutoShardedBot):
     It is an ``AutoShardedBot`` because that is the discord.py client that asks the API's
     ``GET /gateway/bot`` for the gateway URL (and shard count) instead of using the hard-coded
     ``wss://gateway.discord.gg``, so pointing ``api_base_url`` at another server moves both REST
-    and gateway. ``options`` go to discord.py (e.g. ``guild_ready_timeout``).
+    and gateway. ``workers`` runs the router off the event loop (the process's pool from
+    :mod:`bot.services`; a private one of the default size when not given). ``options`` go to
+    discord.py (e.g. ``guild_ready_timeout``).
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class PaperboyBot(GatewayHealth, commands.AutoShardedBot):
         state: BotState,
         settings: DiscordSettings,
         metrics: Metrics | None = None,
+        workers: AnswerWorkers | None = None,
         **options: Any,
     ) -> None:
         options.setdefault("intents", discord.Intents.default())  # no privileged intents
@@ -75,6 +78,7 @@ class PaperboyBot(GatewayHealth, commands.AutoShardedBot):
         self.state = state
         self.settings = settings
         self.metrics = metrics or Metrics()
+        self.workers = workers or AnswerWorkers()
         self.force_sync = False  # `paperboy discord sync`: sync even if unchanged
         self._rebase = make_rebaser(settings.api_base_url)
         if self._rebase is not None:
@@ -135,9 +139,9 @@ class PaperboyBot(GatewayHealth, commands.AutoShardedBot):
         )
 
     async def ask(self, request: ChatRequest) -> Reply:
-        """Run the router in a worker thread; a failure becomes an error reply."""
+        """Run the router in the answer pool; a failure becomes an error reply."""
         try:
-            return await asyncio.to_thread(self.router.handle, request)
+            return await self.workers.run(self.router.handle, request)
         except Exception:
             log.exception("router failed on %r", request.text)
             return Reply(

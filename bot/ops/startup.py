@@ -46,13 +46,15 @@ async def open_services(
     ops: OpsServer | None = None,
     embedder: Embedder | None = None,
     max_wait_s: float = 30.0,
+    serving: bool = False,
 ) -> Services:
     """Load the model, then build the services, retrying while the Chroma store is unreachable
     (waits 1 s, 2 s, 4 s ... up to ``max_wait_s`` between tries, each logged). Registers the
-    store and state checks on ``ops`` once open."""
+    store and state checks on ``ops`` once open. ``serving``: the model answers chat questions
+    (one CPU thread per model call unless ``embedding.threads`` says otherwise)."""
     where = settings.store_description
     if embedder is None:
-        embedder = await asyncio.to_thread(build_embedder, settings)
+        embedder = await asyncio.to_thread(build_embedder, settings, serving)
 
     def waiting(state) -> None:  # noqa: ANN001 (tenacity's RetryCallState)
         error = state.outcome.exception() if state.outcome else None

@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.buttons import decode, expired_reply
 from bot.chat.reply import ChatRequest, Reply
+from bot.chat.workers import AnswerWorkers
 from bot.ops.metrics import Metrics
 from bot.settings import SlackSettings
 from bot.slack.poster import PLATFORM, SlackPoster, make_web_client
@@ -61,7 +62,10 @@ class SlackBot:
         client: AsyncWebClient | None = None,
         searching_after_s: float = 1.0,
         metrics: Metrics | None = None,
+        workers: AnswerWorkers | None = None,
     ) -> None:
+        """``workers`` runs the router off the event loop (the process's pool from
+        :mod:`bot.services`; a private one of the default size when not given)."""
         if slack.mode == "http" and not slack.signing_secret:
             raise ValueError(
                 "Slack HTTP mode needs a signing secret (PAPERBOY_SLACK__SIGNING_SECRET)"
@@ -75,6 +79,7 @@ class SlackBot:
         self.poster = SlackPoster(self.client, state)
         self.searching_after_s = searching_after_s
         self.metrics = metrics or Metrics()
+        self.workers = workers or AnswerWorkers()
         self._admins: dict[str, tuple[bool, float]] = {}
         secret = slack.signing_secret.get_secret_value() if slack.signing_secret else ""
         self.app = AsyncApp(
@@ -193,7 +198,7 @@ class SlackBot:
 
     async def _handle(self, request: ChatRequest) -> Reply:
         try:
-            return await asyncio.to_thread(self.router.handle, request)
+            return await self.workers.run(self.router.handle, request)
         except Exception:
             log.exception("the router failed on a Slack request")
             return Reply(

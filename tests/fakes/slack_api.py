@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -44,6 +45,7 @@ class Call:
     token: str | None = None
     status: int = 200
     response: dict = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when it reached the fake
 
 
 @dataclass
