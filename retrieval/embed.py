@@ -69,6 +69,53 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One forward pass per text: its vector (as :meth:`encode` gives it) and, for each
+        ``(start, end)`` character span of it, the mean of the token embeddings inside the span,
+        L2-normalised. A span with no token inside (cut off by the model's length limit) gets a
+        zero row."""
+        import torch
+
+        tokenizer, limit = self._model.tokenizer, self._model.max_seq_length
+        whole = np.zeros((len(texts), self.dim), dtype=np.float32)
+        parts = [np.zeros((len(s), self.dim), dtype=np.float32) for s in spans]
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            features = tokenizer(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=limit,
+                return_offsets_mapping=True,
+                return_tensors="pt",
+            )
+            offsets = features.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                out = self._model(dict(features))
+            tokens = out["token_embeddings"].float().numpy()
+            whole[batch] = out["sentence_embedding"].float().numpy()
+            for row, i in enumerate(batch):
+                parts[i] = span_means(tokens[row], offsets[row], spans[i])
+        return whole, parts
+
+
+def span_means(
+    tokens: np.ndarray, offsets: np.ndarray, spans: Sequence[tuple[int, int]]
+) -> np.ndarray:
+    """Unit-length mean of the token rows whose character offsets lie inside each span (special
+    and padding tokens have empty offsets and never count); zero rows for empty spans."""
+    out = np.zeros((len(spans), tokens.shape[1]), dtype=np.float32)
+    real = offsets[:, 1] > offsets[:, 0]
+    for j, (lo, hi) in enumerate(spans):
+        inside = real & (offsets[:, 0] >= lo) & (offsets[:, 1] <= hi)
+        if inside.any():
+            mean = tokens[inside].mean(axis=0)
+            out[j] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return out
+
 
 class NoEmbedder:
     """Stands in for the model in commands that embed nothing (status, lexical reindex), so

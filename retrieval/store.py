@@ -156,6 +156,11 @@ class PaperStore:
                 self.collection_name = self.base_name
             self._follow()
 
+    @property
+    def client(self) -> Any:
+        """The Chroma client (for sibling collections such as the sentence vectors)."""
+        return self._client
+
     def collection_metadata(self) -> dict[str, Any]:
         """The current collection's metadata as of the last :meth:`revision` (no round-trip)."""
         return dict(self._col.metadata or {})
