@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,11 @@ def unit(rng: np.random.Generator, rows: int) -> np.ndarray:
     """``rows`` random unit vectors."""
     vectors = rng.normal(size=(rows, DIM)).astype(np.float32)
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _read_rows(col, some: list[str]) -> object:
+    """One record per sentence: every row of the given papers."""
+    return col.get(where={"paper": {"$in": list(some)}}, include=["embeddings", "metadatas"])
 
 
 def main() -> None:
@@ -64,7 +70,7 @@ def main() -> None:
             if layout == "blob":
                 store = SentenceStore(client, "papers")
                 store.put(ids, ["h"] * len(ids), matrices)
-                read = lambda some: store.get(some)  # noqa: E731
+                read = store.get
             else:
                 col = client.get_or_create_collection(
                     "papers.sentence-rows", configuration={"hnsw": {"space": "cosine"}}
@@ -74,11 +80,11 @@ def main() -> None:
                     col.upsert(
                         ids=[f"{ids[i]}#{j}" for i in part for j in range(rows[i])],
                         embeddings=np.concatenate([matrices[i] for i in part]),
-                        metadatas=[{"paper": ids[i], "row": j} for i in part for j in range(rows[i])],
+                        metadatas=[
+                            {"paper": ids[i], "row": j} for i in part for j in range(rows[i])
+                        ],
                     )
-                read = lambda some: col.get(  # noqa: E731
-                    where={"paper": {"$in": list(some)}}, include=["embeddings", "metadatas"]
-                )
+                read = partial(_read_rows, col)
             write_s = time.perf_counter() - started
             times = []
             for _ in range(args.reads):
@@ -93,7 +99,9 @@ def main() -> None:
                 "disk_bytes_per_paper": round(size / len(ids)),
                 "disk_gb_at_240k": round(size / len(ids) * 240_000 / 1e9, 2),
             }
-    print(json.dumps({"papers": args.papers, "sentences_per_paper": np.mean(rows), **out}, indent=2))
+    print(
+        json.dumps({"papers": args.papers, "sentences_per_paper": np.mean(rows), **out}, indent=2)
+    )
 
 
 if __name__ == "__main__":

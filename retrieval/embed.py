@@ -55,6 +55,7 @@ class SentenceTransformerEmbedder:
         self._model = SentenceTransformer(source, device=device, local_files_only=True)
         self.dim = int(self._model.get_embedding_dimension())
         self.batch_size = batch_size
+        self.pools_spans = _mean_pooled(self._model)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` in batches; returns unit vectors (cosine = dot product)."""
@@ -115,6 +116,19 @@ def span_means(
             mean = tokens[inside].mean(axis=0)
             out[j] = mean / max(float(np.linalg.norm(mean)), 1e-12)
     return out
+
+
+def _mean_pooled(model: object) -> bool:
+    """Whether the model's text vector is the (normalised) mean of its token embeddings, so the
+    mean over a part of the text is a vector of the same kind (a Dense head or CLS pooling is
+    not: sentences are then encoded on their own)."""
+    names = [type(m).__name__ for m in model]  # type: ignore[attr-defined]
+    if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        return False
+    pooling = model[1]  # type: ignore[index]
+    return getattr(pooling, "pooling_mode", None) == "mean" or bool(
+        getattr(pooling, "pooling_mode_mean_tokens", False)
+    )
 
 
 class NoEmbedder:

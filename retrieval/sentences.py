@@ -3,8 +3,9 @@
 Computed once at ingest from the same forward pass that makes the whole-paper vector: the token
 embeddings of ``"<title>. <abstract>"`` are mean-pooled over each sentence's character span and
 L2-normalised (the model's own pooling, applied to a part of the text). Sentences the model's
-length limit cut off are encoded on their own. Embedders without token access (test stand-ins)
-encode every sentence separately. ``bench/sentence_embed.py`` compares both ways.
+length limit cut off are encoded on their own. Models whose text vector is not a mean of token
+embeddings (a Dense head, CLS pooling) and embedders without token access encode every sentence
+separately. ``bench/sentence_embed.py`` compares both ways.
 
 Stored compactly (int8 with one scale per row, base64) by :mod:`retrieval.sentence_store`.
 """
@@ -57,7 +58,7 @@ def embed_papers(
         return np.zeros((0, embedder.dim), np.float32), []
     split = [paper_sentences(p.title, p.abstract) for p in papers]
     encode_spans = getattr(embedder, "encode_spans", None)
-    if encode_spans is None:
+    if encode_spans is None or not getattr(embedder, "pools_spans", False):
         return embedder.encode([p.text for p in papers]), encode_separately(embedder, split)
     texts = [p.text for p in papers]
     whole, pooled = encode_spans(

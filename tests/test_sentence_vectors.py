@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from retrieval.expand import expand_acronyms
 from retrieval.index import PaperIndex
 from retrieval.models import SearchQuery
 from retrieval.sentence_store import SentenceStore
@@ -33,6 +34,7 @@ class CountingEmbedder:
 
     def __init__(self, inner) -> None:
         self.inner, self.name, self.dim, self.spec = inner, inner.name, inner.dim, inner.spec
+        self.pools_spans = inner.pools_spans
         self.texts: list[str] = []
 
     def encode(self, texts):
@@ -100,9 +102,9 @@ def test_snippets_need_no_model_call_at_question_time(demo_index_dir, embedder, 
     counting = CountingEmbedder(embedder)
     index = PaperIndex.open(copy, counting)
     first = index.search(SearchQuery(text=QUESTION, limit=5))
-    assert counting.texts == [QUESTION]  # the question, once; nothing for the snippets
+    assert counting.texts == [expand_acronyms(QUESTION)]  # the question once; nothing else
     more = index.search(SearchQuery(text=QUESTION, limit=5, offset=5))
-    assert counting.texts == [QUESTION, QUESTION]
+    assert counting.texts == [expand_acronyms(QUESTION)] * 2
     for hit in first.hits + more.hits:
         assert hit.snippet and hit.snippet in hit.paper.abstract.replace("\n", " ")
     top = first.hits[0]
@@ -122,7 +124,7 @@ def test_a_chroma_server_serves_the_same_sentence_vectors(
         assert theirs[pid][0] == mine[pid][0]
         assert np.allclose(theirs[pid][1], mine[pid][1], atol=1e-6)
     hits = index.search(SearchQuery(text=QUESTION, limit=5)).hits
-    assert counting.texts == [QUESTION]
+    assert counting.texts == [expand_acronyms(QUESTION)]
     local = shared_demo_index.search(SearchQuery(text=QUESTION, limit=5)).hits
     assert [h.snippet for h in hits] == [h.snippet for h in local]
 
@@ -134,7 +136,10 @@ def test_a_changed_abstract_is_re_embedded_and_an_unchanged_corpus_embeds_nothin
     counting = CountingEmbedder(embedder)
     index = PaperIndex.open(tmp_path, counting)
     index.ingest(papers)
-    assert len(counting.texts) == len(papers)  # one forward pass per paper, sentences included
+    texts = {p.text for p in papers}
+    assert sorted(t for t in counting.texts if t in texts) == sorted(texts)  # one pass each
+    others = [t for t in counting.texts if t not in texts]  # only sentences past the limit
+    assert all(any(t in paper_sentences(p.title, p.abstract) for p in papers) for t in others)
     counting.texts.clear()
     index.ingest(papers)
     assert counting.texts == []
@@ -150,7 +155,7 @@ def test_a_changed_abstract_is_re_embedded_and_an_unchanged_corpus_embeds_nothin
 
     counting.texts.clear()
     index.search(SearchQuery(text="learned FFT instead of attention", limit=3))
-    assert counting.texts == ["learned FFT instead of attention"]
+    assert counting.texts == [expand_acronyms("learned FFT instead of attention")]
 
 
 def test_papers_stored_without_sentence_vectors_still_get_snippets(shared_data, embedder, tmp_path):
@@ -166,7 +171,7 @@ def test_papers_stored_without_sentence_vectors_still_get_snippets(shared_data, 
 
     again = CountingEmbedder(embedder)  # a new process reads what the first one stored
     later = PaperIndex.open(tmp_path, again).search(SearchQuery(text="Fourier transform", limit=3))
-    assert again.texts == ["Fourier transform"]
+    assert again.texts == [expand_acronyms("Fourier transform")]
     assert [h.snippet for h in later.hits] == [h.snippet for h in hits]
 
 
@@ -189,6 +194,10 @@ def test_reindex_with_a_new_model_makes_new_sentence_vectors_and_bm25_reindex_ke
     assert set(after) == set(ids)
     assert all(vectors.shape[1] == 128 for _, vectors in after.values())
     assert all(len(after[pid][1]) == len(before[pid][1]) for pid in ids)
+    assert not projected_model.pools_spans  # a Dense head: sentences encoded on their own
+    paper = corpus[3]
+    alone = projected_model.encode(paper_sentences(paper.title, paper.abstract))
+    assert np.min(np.sum(alone * after[paper.id][1], axis=1)) > 0.999
 
     lexical = run(["reindex"], monkeypatch, data_dir)
     assert lexical.exit_code == 0, lexical.output
@@ -198,7 +207,7 @@ def test_reindex_with_a_new_model_makes_new_sentence_vectors_and_bm25_reindex_ke
     counting = CountingEmbedder(projected_model)
     index = PaperIndex.open(data_dir, counting)
     hits = index.search(SearchQuery(text=corpus[5].title, limit=3)).hits
-    assert hits[0].paper.id == corpus[5].id and counting.texts == [corpus[5].title]
+    assert hits[0].paper.id == corpus[5].id and counting.texts == [expand_acronyms(corpus[5].title)]
 
 
 @pytest.mark.parametrize("rows", [1, 7])
