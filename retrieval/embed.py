@@ -41,7 +41,16 @@ class SentenceTransformerEmbedder:
     it is kept as ``spec`` (stamped on collections, see :mod:`retrieval.reindex`).
     """
 
-    def __init__(self, model: str = BUNDLED, batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        model: str = BUNDLED,
+        batch_size: int = 64,
+        device: str = "cpu",
+        pool_sentences: bool = False,
+    ) -> None:
+        """``pool_sentences``: make sentence vectors by pooling token spans of the one forward
+        pass (:meth:`encode_spans`; faster, but picks other snippets, see bench/README.md)
+        instead of encoding each sentence on its own."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -55,7 +64,7 @@ class SentenceTransformerEmbedder:
         self._model = SentenceTransformer(source, device=device, local_files_only=True)
         self.dim = int(self._model.get_embedding_dimension())
         self.batch_size = batch_size
-        self.pools_spans = _mean_pooled(self._model)
+        self.pools_spans = pool_sentences and _mean_pooled(self._model)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` in batches; returns unit vectors (cosine = dot product)."""

@@ -1,11 +1,12 @@
 """Sentence vectors: one unit vector for a paper's title and for each abstract sentence.
 
-Computed once at ingest from the same forward pass that makes the whole-paper vector: the token
-embeddings of ``"<title>. <abstract>"`` are mean-pooled over each sentence's character span and
-L2-normalised (the model's own pooling, applied to a part of the text). Sentences the model's
-length limit cut off are encoded on their own. Models whose text vector is not a mean of token
-embeddings (a Dense head, CLS pooling) and embedders without token access encode every sentence
-separately. ``bench/sentence_embed.py`` compares both ways.
+Computed once at ingest, in the same encode call as the whole-paper vector: each sentence is
+encoded as a text of its own (exactly the vectors snippets were picked with when they were made
+at question time). An embedder built with ``pool_sentences=True`` instead mean-pools the token
+embeddings of the one forward pass of ``"<title>. <abstract>"`` over each sentence's character
+span, L2-normalised (sentences past the model's length limit encoded on their own): no extra
+model work, but contextual vectors that pick another snippet for about one question in five.
+``bench/sentence_embed.py`` compares both (figures in bench/README.md).
 
 Stored compactly (int8 with one scale per row, base64) by :mod:`retrieval.sentence_store`.
 """
@@ -59,7 +60,8 @@ def embed_papers(
     split = [paper_sentences(p.title, p.abstract) for p in papers]
     encode_spans = getattr(embedder, "encode_spans", None)
     if encode_spans is None or not getattr(embedder, "pools_spans", False):
-        return embedder.encode([p.text for p in papers]), encode_separately(embedder, split)
+        both = encode_separately(embedder, [[p.text] for p in papers] + split)  # one call
+        return np.concatenate(both[: len(papers)]), both[len(papers) :]
     texts = [p.text for p in papers]
     whole, pooled = encode_spans(
         texts, [sentence_spans(t, s) for t, s in zip(texts, split, strict=True)]

@@ -36,12 +36,15 @@ class CountingEmbedder:
         self.inner, self.name, self.dim, self.spec = inner, inner.name, inner.dim, inner.spec
         self.pools_spans = inner.pools_spans
         self.texts: list[str] = []
+        self.calls = 0
 
     def encode(self, texts):
+        self.calls += 1
         self.texts += list(texts)
         return self.inner.encode(texts)
 
     def encode_spans(self, texts, spans):
+        self.calls += 1
         self.texts += list(texts)
         return self.inner.encode_spans(texts, spans)
 
@@ -136,17 +139,17 @@ def test_a_changed_abstract_is_re_embedded_and_an_unchanged_corpus_embeds_nothin
     counting = CountingEmbedder(embedder)
     index = PaperIndex.open(tmp_path, counting)
     index.ingest(papers)
-    texts = {p.text for p in papers}
-    assert sorted(t for t in counting.texts if t in texts) == sorted(texts)  # one pass each
-    others = [t for t in counting.texts if t not in texts]  # only sentences past the limit
-    assert all(any(t in paper_sentences(p.title, p.abstract) for p in papers) for t in others)
+    want = [p.text for p in papers] + [
+        s for p in papers for s in paper_sentences(p.title, p.abstract)
+    ]
+    assert counting.calls == 1 and sorted(counting.texts) == sorted(want)  # one call a batch
     counting.texts.clear()
     index.ingest(papers)
-    assert counting.texts == []
+    assert counting.texts == []  # an unchanged corpus embeds nothing
 
     changed = replace(papers[2], abstract="We replace attention with a learned FFT. It is fast.")
     index.ingest([changed, *papers[3:]])
-    assert counting.texts == [changed.text]
+    assert counting.texts == [changed.text, *paper_sentences(changed.title, changed.abstract)]
     sentences, vectors = index.sentence_vectors([changed.id])[changed.id]
     assert sentences == [changed.title, "We replace attention with a learned FFT.", "It is fast."]
     assert vectors.shape == (3, 384)
@@ -194,7 +197,6 @@ def test_reindex_with_a_new_model_makes_new_sentence_vectors_and_bm25_reindex_ke
     assert set(after) == set(ids)
     assert all(vectors.shape[1] == 128 for _, vectors in after.values())
     assert all(len(after[pid][1]) == len(before[pid][1]) for pid in ids)
-    assert not projected_model.pools_spans  # a Dense head: sentences encoded on their own
     paper = corpus[3]
     alone = projected_model.encode(paper_sentences(paper.title, paper.abstract))
     assert np.min(np.sum(alone * after[paper.id][1], axis=1)) > 0.999
@@ -208,6 +210,31 @@ def test_reindex_with_a_new_model_makes_new_sentence_vectors_and_bm25_reindex_ke
     index = PaperIndex.open(data_dir, counting)
     hits = index.search(SearchQuery(text=corpus[5].title, limit=3)).hits
     assert hits[0].paper.id == corpus[5].id and counting.texts == [expand_acronyms(corpus[5].title)]
+
+
+def test_pooled_sentence_vectors_come_from_the_one_forward_pass(
+    shared_data,
+    embedder,
+    projected_model,  # noqa: F811
+    monkeypatch,
+):
+    from retrieval.embed import _mean_pooled
+    from retrieval.sentences import embed_papers
+
+    papers = read_jsonl(shared_data / "papers_fast_transforms.jsonl").papers[:4]
+    assert _mean_pooled(embedder._model) and not _mean_pooled(projected_model._model)
+    monkeypatch.setattr(embedder, "pools_spans", True)
+    counting = CountingEmbedder(embedder)
+    whole, rows = embed_papers(counting, papers)
+    assert np.min(np.sum(whole * embedder.encode([p.text for p in papers]), axis=1)) > 0.99999
+    assert counting.texts[: len(papers)] == [p.text for p in papers]  # one pass over the texts
+    past_limit = counting.texts[len(papers) :]  # then only sentences the 256-token cut dropped
+    assert all(any(t in paper_sentences(p.title, p.abstract) for p in papers) for t in past_limit)
+    for paper, vectors in zip(papers, rows, strict=True):
+        assert vectors.shape == (len(paper_sentences(paper.title, paper.abstract)), 384)
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+        alone = embedder.encode([paper.title])[0]
+        assert float(vectors[0] @ alone) > 0.5  # the title's span still reads as the title
 
 
 @pytest.mark.parametrize("rows", [1, 7])
