@@ -243,11 +243,19 @@ class PaperIndex:
         """For each paper id found: its sentences (title first, then each abstract sentence) and a
         float32 ``(n, dim)`` array of unit vectors, one row per sentence, as ingest stored them
         (cached in memory; papers stored without them are embedded once and stored)."""
-        papers = self.store.get_many(list(paper_ids))
-        return self._sentences_of([papers[pid] for pid in paper_ids if pid in papers])
+        revision = self._built_for  # as of the last revision check (each search makes one)
+        found = self._sentences.known(revision, paper_ids)
+        missing = [pid for pid in paper_ids if pid not in found]
+        if missing:
+            papers = self.store.get_many(missing)
+            found.update(self._sentences_of([papers[p] for p in missing if p in papers]))
+        return {pid: found[pid] for pid in paper_ids if pid in found}
 
     def _sentences_of(self, papers: Sequence[Paper]) -> dict[str, tuple[list[str], np.ndarray]]:
-        return self._sentences.for_papers(self.sentence_store(), self.embedder, papers)
+        revision = self._built_for
+        found = self._sentences.for_papers(self.sentence_store(), self.embedder, papers)
+        self._sentences.remember(revision, found)
+        return found
 
     def count(self) -> int:
         """Number of papers in the store."""

@@ -36,10 +36,31 @@ class SentenceVectors:
         self._lock = threading.Lock()
         self.filled = 0  # papers embedded lazily by this process (for tests and logs)
 
+        self._known: dict[str, Sentences] = {}  # by paper id, valid for one store revision
+        self._known_for: object = None
+
     def clear(self) -> None:
         """Forget every cached entry."""
         with self._lock:
             self._cache.clear()
+            self._known.clear()
+
+    def known(self, revision: object, paper_ids: Sequence[str]) -> dict[str, Sentences]:
+        """Entries remembered (:meth:`remember`) for these ids at this store revision: no store
+        round-trip at all (a paper's text can only change with a new revision)."""
+        with self._lock:
+            if revision is None or revision != self._known_for:
+                return {}
+            return {pid: self._known[pid] for pid in paper_ids if pid in self._known}
+
+    def remember(self, revision: object, entries: dict[str, Sentences]) -> None:
+        """Note entries as current at ``revision`` (a new revision forgets the older ones)."""
+        with self._lock:
+            if revision != self._known_for:
+                self._known, self._known_for = {}, revision
+            if len(self._known) + len(entries) > self.capacity:
+                self._known.clear()
+            self._known.update(entries)
 
     def for_papers(
         self, store: SentenceStore, embedder: Embedder, papers: Sequence[Paper]

@@ -133,7 +133,7 @@ def test_a_chroma_server_serves_the_same_sentence_vectors(
 
 
 def test_a_changed_abstract_is_re_embedded_and_an_unchanged_corpus_embeds_nothing(
-    shared_data, embedder, tmp_path
+    shared_data, embedder, tmp_path, monkeypatch
 ):
     papers = read_jsonl(shared_data / "papers_fast_transforms.jsonl").papers[:6]
     counting = CountingEmbedder(embedder)
@@ -147,6 +147,11 @@ def test_a_changed_abstract_is_re_embedded_and_an_unchanged_corpus_embeds_nothin
     index.ingest(papers)
     assert counting.texts == []  # an unchanged corpus embeds nothing
 
+    old = index.sentence_vectors([papers[2].id])[papers[2].id]
+    assert old[0] == paper_sentences(papers[2].title, papers[2].abstract)
+    monkeypatch.setattr(index.store, "get_many", None)  # known at this revision: no store read
+    assert index.sentence_vectors([papers[2].id])[papers[2].id] is old
+    monkeypatch.undo()
     changed = replace(papers[2], abstract="We replace attention with a learned FFT. It is fast.")
     index.ingest([changed, *papers[3:]])
     assert counting.texts == [changed.text, *paper_sentences(changed.title, changed.abstract)]
