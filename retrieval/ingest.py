@@ -108,8 +108,9 @@ def ingest(
 ) -> IngestReport:
     """Store ``papers``: embed new or changed text in batches (reporting progress), update
     changed metadata without re-embedding. Idempotent: a second run changes nothing. With
-    ``sentences``, each embedded paper's sentence vectors are stored there too (first, so a
-    stored paper whose sentences failed to land is the only gap, filled lazily at search).
+    ``sentences``, each embedded paper's sentence vectors (from the same encode call) are
+    written there just before the paper, so a stored paper has them; a failure in between leaves
+    only an unused sentence record.
 
     Raises :class:`IngestInterrupted` when the store fails part-way (what was written stays and
     is announced to other processes if the store still answers)."""
