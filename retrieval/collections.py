@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from retrieval.sentence_store import drop_sentences
 from retrieval.store import MOVED_FROM_KEY, MOVED_TO_KEY, REVISION_KEY, PaperStore
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def drop_collection(store: PaperStore, name: str) -> int:
         retired.delete(stored_ids(retired))
     else:
         store.delete_collection(name)
+    drop_sentences(store.client, name)
     return papers
 
 

@@ -27,13 +27,14 @@ from retrieval.lexical import LexicalIndex
 from retrieval.models import Hit, IngestReport, Paper, ParseProblem, SearchQuery, SearchResult
 from retrieval.ranking import order_candidates
 from retrieval.search import Candidates, HybridSearch, Mode
-from retrieval.snippets import MAX_SNIPPET, best_sentences
+from retrieval.sentence_cache import SentenceVectors
+from retrieval.sentence_store import SentenceStore
+from retrieval.snippets import MAX_SNIPPET, snippet
 from retrieval.store import EMBEDDER_KEY, PaperStore
 from retrieval.text import first_sentence
 
 log = logging.getLogger(__name__)
 CANDIDATES = 100
-SENTENCE_CACHE = 20_000  # papers whose sentence vectors are kept for snippets
 
 
 class UnknownPaper(LookupError):
@@ -74,7 +75,8 @@ class PaperIndex:
         self._lexical: LexicalIndex | None = None
         # search() checks the store revision once per question; candidates reuse that snapshot
         self._search = HybridSearch(store, self._built_catalogue, self._built_lexical)
-        self._sentences: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._sentences = SentenceVectors()
+        self._sentence_stores: dict[str, SentenceStore] = {}
 
     @classmethod
     def open(
@@ -180,7 +182,7 @@ class PaperIndex:
             self.store.collection_name, stamped, current,
         )  # fmt: skip
         self.embedder = embedder
-        self._sentences.clear()  # snippet sentence vectors belong to the old model
+        self._sentences.clear()  # sentence vectors belong to the old model
 
     def catalogue(self) -> Catalogue:
         """The current catalogue (refreshed if stale)."""
@@ -227,7 +229,13 @@ class PaperIndex:
             if self.store.embedder_spec or self.store.count() > 0:
                 stamp = None
             try:
-                report = pipeline.ingest(self.store, self.embedder, papers, problems, progress)
+                sentences = self.sentence_store()
+            except Exception as exc:  # chromadb raises many types for a server gone
+                raise pipeline.IngestInterrupted(0, 0, 0, exc) from exc
+            try:
+                report = pipeline.ingest(
+                    self.store, self.embedder, papers, problems, progress, sentences
+                )
             except pipeline.IngestInterrupted as exc:
                 if stamp and exc.stored:  # what landed was embedded with this model
                     self._stamp_quietly(stamp)
@@ -245,6 +253,32 @@ class PaperIndex:
             log.warning("could not stamp the embedder after a partial ingest: %s", exc)
 
     # ----- reading -------------------------------------------------------------------------
+    def sentence_store(self) -> SentenceStore:
+        """The sentence vectors of the collection in use (as of the last revision check)."""
+        name = self.store.collection_name
+        found = self._sentence_stores.get(name)
+        if found is None:
+            found = self._sentence_stores[name] = SentenceStore(self.store.client, name)
+        return found
+
+    def sentence_vectors(self, paper_ids: Sequence[str]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """For each paper id found: its sentences (title first, then each abstract sentence) and a
+        float32 ``(n, dim)`` array of unit vectors, one row per sentence, as ingest stored them
+        (cached in memory; papers stored without them are embedded once and stored)."""
+        revision = self._built_for  # as of the last revision check (each search makes one)
+        found = self._sentences.known(revision, paper_ids)
+        missing = [pid for pid in paper_ids if pid not in found]
+        if missing:
+            papers = self.store.get_many(missing)
+            found.update(self._sentences_of([papers[p] for p in missing if p in papers]))
+        return {pid: found[pid] for pid in paper_ids if pid in found}
+
+    def _sentences_of(self, papers: Sequence[Paper]) -> dict[str, tuple[list[str], np.ndarray]]:
+        revision = self._built_for
+        found = self._sentences.for_papers(self.sentence_store(), self.embedder, papers)
+        self._sentences.remember(revision, found)
+        return found
+
     def count(self) -> int:
         """Number of papers in the store."""
         return self.store.count()
@@ -340,18 +374,17 @@ class PaperIndex:
             papers = self.store.get_many([pid for pid, _ in ranked])
             ranked = order_candidates(ranked, papers, query.order, today or date.today())
         page = [(pid, score) for pid, score in ranked[window] if pid in papers]
-        abstracts = [papers[pid].abstract for pid, _ in page]
-        if vector is not None and abstracts:
+        if vector is not None and page:
             text = snippet_text if snippet_text is not None else query.text
-            if len(self._sentences) > SENTENCE_CACHE:
-                self._sentences.clear()
-            keys = [f"{pid}:{papers[pid].text_hash}" for pid, _ in page]
-            snippets = best_sentences(self.embedder, text, vector, abstracts, keys, self._sentences)
+            stored = self._sentences_of([papers[pid] for pid, _ in page])
+            snippets = [
+                snippet(text, vector, papers[pid].abstract, stored.get(pid)) for pid, _ in page
+            ]
         else:
-            snippets = [first_sentence(a, MAX_SNIPPET) for a in abstracts]
+            snippets = [first_sentence(papers[pid].abstract, MAX_SNIPPET) for pid, _ in page]
         hits = tuple(
-            Hit(papers[pid], score, snippet, rank)
-            for rank, ((pid, score), snippet) in enumerate(
+            Hit(papers[pid], score, shown, rank)
+            for rank, ((pid, score), shown) in enumerate(
                 zip(page, snippets, strict=True), start=query.offset + 1
             )
         )

@@ -9,6 +9,8 @@ from dataclasses import dataclass, fields, replace
 from retrieval.embed import Embedder
 from retrieval.models import IngestReport, Paper, ParseProblem
 from retrieval.records import paper_from_record, paper_metadata
+from retrieval.sentence_store import SentenceStore
+from retrieval.sentences import embed_papers
 from retrieval.store import PaperStore
 from retrieval.text import strip_controls
 
@@ -102,9 +104,13 @@ def ingest(
     papers: Iterable[Paper],
     problems: Iterable[ParseProblem] = (),
     progress: Progress | None = None,
+    sentences: SentenceStore | None = None,
 ) -> IngestReport:
     """Store ``papers``: embed new or changed text in batches (reporting progress), update
-    changed metadata without re-embedding. Idempotent: a second run changes nothing.
+    changed metadata without re-embedding. Idempotent: a second run changes nothing. With
+    ``sentences``, each embedded paper's sentence vectors (from the same encode call) are
+    written there just before the paper, so a stored paper has them; a failure in between leaves
+    only an unused sentence record.
 
     Raises :class:`IngestInterrupted` when the store fails part-way (what was written stays and
     is announced to other processes if the store still answers)."""
@@ -119,7 +125,11 @@ def ingest(
     try:
         for start in range(0, total, EMBED_BATCH):
             batch = plan.embed[start : start + EMBED_BATCH]
-            vectors = embedder.encode([p.text for p in batch])
+            if sentences is None:
+                vectors = embedder.encode([p.text for p in batch])
+            else:
+                vectors, rows = embed_papers(embedder, batch)
+                sentences.put([p.id for p in batch], [p.text_hash for p in batch], rows)
             store.upsert(batch, vectors)
             stored += len(batch)
             if progress:

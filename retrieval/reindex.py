@@ -30,6 +30,8 @@ from retrieval.embed import Embedder
 from retrieval.index import PaperIndex
 from retrieval.ingest import EMBED_BATCH
 from retrieval.records import paper_from_record
+from retrieval.sentence_store import SentenceStore, drop_sentences
+from retrieval.sentences import embed_papers
 from retrieval.store import (
     EMBEDDER_KEY,
     MOVED_FROM_KEY,
@@ -162,11 +164,15 @@ def _copy_everything(
 def _embed_into(
     target: PaperStore, embedder: Embedder, records: list[tuple[str, dict[str, Any], str | None]]
 ) -> int:
-    """Upsert records with vectors of their title + abstract (the text ingest embeds)."""
-    texts = [paper_from_record(pid, meta, doc).text for pid, meta, doc in records]
+    """Upsert records with vectors of their title + abstract (the text ingest embeds), and their
+    sentence vectors into the target's sentence collection (both from the same forward pass)."""
+    papers = [paper_from_record(pid, meta, doc) for pid, meta, doc in records]
+    vectors, rows = embed_papers(embedder, papers)
+    sentences = SentenceStore(target.client, target.collection_name)
+    sentences.put([p.id for p in papers], [p.text_hash for p in papers], rows)
     target.upsert_records(
         [pid for pid, _, _ in records],
-        embedder.encode(texts),
+        vectors,
         [meta for _, meta, _ in records],
         [doc for _, _, doc in records],
     )
@@ -240,5 +246,6 @@ def _forget(store: PaperStore, source: PaperStore, name: str) -> None:
             return
         if store.has_collection(name):
             store.delete_collection(name)
+        drop_sentences(store.client, name)
     except Exception as exc:
         log.warning("could not delete the unfinished collection %s: %s", name, exc)

@@ -160,6 +160,11 @@ class PaperStore:
         with self._follow_lock:
             self._col, self.collection_name = col, name
 
+    @property
+    def client(self) -> Any:
+        """The Chroma client (for sibling collections such as the sentence vectors)."""
+        return self._client
+
     def collection_metadata(self) -> dict[str, Any]:
         """The current collection's metadata as of the last :meth:`revision` (no round-trip)."""
         return dict(self._col.metadata or {})

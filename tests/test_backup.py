@@ -26,13 +26,14 @@ from bot.store.plans import ChannelPlans
 from bot.store.state import BotState
 from retrieval.index import PaperIndex
 from retrieval.models import Paper, SearchQuery
+from retrieval.sentence_store import SentenceStore
 from retrieval.store import PaperStore
 from tests.fakes.processes import ChromaProcess
 
 runner = CliRunner()
 DAY = date(2026, 11, 20)
 QUESTIONS = ("fast FFT-based attention papers", "diffusion models for video generation")
-MEMBERS = ["manifest.json", "papers.jsonl", "vectors.npy", "state.sqlite3"]
+MEMBERS = ["manifest.json", "papers.jsonl", "vectors.npy", "sentences.jsonl", "state.sqlite3"]
 
 
 def run(args: list[str], monkeypatch, data_dir: Path, **env: str):
@@ -45,6 +46,10 @@ def run(args: list[str], monkeypatch, data_dir: Path, **env: str):
 
 def records(store: PaperStore) -> dict[str, tuple]:
     return {pid: (meta, doc, vec) for pid, meta, doc, vec in store.iter_records(True, True)}
+
+
+def sentence_records(store: PaperStore) -> dict[str, dict]:
+    return dict(SentenceStore(store.client, store.collection_name).iter_raw())
 
 
 def top_ids(index: PaperIndex, text: str) -> list[str]:
@@ -129,6 +134,9 @@ def test_restore_into_a_fresh_data_dir_brings_back_papers_search_and_state(
     for pid, (meta, doc, vec) in want.items():
         assert got[pid][0] == meta and got[pid][1] == doc
         assert np.allclose(got[pid][2], vec, atol=1e-6)
+    sentences = sentence_records(PaperStore.embedded(fresh / "chroma"))  # none re-embedded
+    assert sentences == sentence_records(PaperStore.embedded(original.dir / "chroma"))
+    assert len(sentences) == n
 
     mine, theirs = PaperIndex.open(original.dir, embedder), PaperIndex.open(fresh, embedder)
     for question in QUESTIONS:
@@ -166,6 +174,8 @@ def test_restore_into_a_chroma_server(original, embedder, tmp_path, monkeypatch)
         assert set(got) == set(want)
         assert all(np.allclose(got[pid][2], want[pid][2], atol=1e-6) for pid in want)
         assert all(got[pid][:2] == want[pid][:2] for pid in want)
+        sentences = sentence_records(remote)
+        assert sentences == sentence_records(PaperStore.embedded(original.dir / "chroma"))
         mine = PaperIndex.open(original.dir, embedder)
         theirs = PaperIndex(remote, embedder, tmp_path / "lexical")
         for question in QUESTIONS:

@@ -15,6 +15,7 @@ from bot.store.ledger import DigestLedger
 from bot.store.sources import SourceHealth
 from retrieval.index import PaperIndex
 from retrieval.models import SearchQuery
+from retrieval.sentence_store import SentenceStore
 from retrieval.sources.jsonl import read_jsonl
 from retrieval.store import PaperStore
 from tests.test_chroma_server import chroma_server, free_port  # noqa: F401 (fixture)
@@ -116,6 +117,9 @@ def test_migrate_copies_every_record_and_search_agrees(
     for pid, (meta, doc, vec) in want.items():
         assert got[pid][0] == meta and got[pid][1] == doc
         assert np.allclose(got[pid][2], vec, atol=1e-6)
+    sentences = SentenceStore(target.client, "migrated").iter_raw()  # carried, not re-embedded
+    assert dict(sentences) == dict(SentenceStore(source.client, "papers").iter_raw())
+    assert SentenceStore(target.client, "migrated").count() == len(papers)
 
     again = run(args, monkeypatch, tmp_path / "unused")  # idempotent
     assert again.exit_code == 0, again.output

@@ -6,6 +6,8 @@ A backup is a ``.tar.gz`` holding
   vector size, Paperboy version, and the size and SHA-256 of every other member;
 - ``papers.jsonl``: one ``{"id", "metadata", "document"}`` object a line;
 - ``vectors.npy``: float32 vectors, row ``i`` belonging to line ``i`` of ``papers.jsonl``;
+- ``sentences.jsonl`` (optional; older backups lack it): one ``{"id", "metadata"}`` object a
+  line, each paper's sentence vectors as :mod:`retrieval.sentence_store` keeps them;
 - ``state.sqlite3``: the state database (ledger, plans, feedback, ...) copied with SQLite's online
   backup API, so it is consistent while bots keep writing (WAL contents included).
 
@@ -33,6 +35,7 @@ from retrieval.embed import BUNDLED
 FORMAT = "paperboy-backup"
 FORMAT_VERSION = 1
 MANIFEST, PAPERS, VECTORS, STATE = "manifest.json", "papers.jsonl", "vectors.npy", "state.sqlite3"
+SENTENCES = "sentences.jsonl"
 
 
 class BackupError(RuntimeError):
@@ -188,6 +191,18 @@ def load_records(folder: Path, manifest: BackupManifest) -> tuple[list[dict], np
             f"the backup's vectors have shape {vectors.shape}, not (n, {manifest.dim})"
         )
     return records, vectors.astype(np.float32, copy=False)
+
+
+def load_sentences(folder: Path, manifest: BackupManifest) -> list[dict]:
+    """The sentence-vector records of an unpacked archive (none in a backup made before they
+    existed: those papers get theirs recomputed on demand)."""
+    if SENTENCES not in manifest.files:
+        return []
+    try:
+        lines = (folder / SENTENCES).read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+    except (ValueError, OSError) as exc:
+        raise InvalidBackup(f"the backup's sentence vectors cannot be read ({exc})") from exc
 
 
 # ----- restore -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from bot.ops.archive import (
     FORMAT_VERSION,
     MANIFEST,
     PAPERS,
+    SENTENCES,
     STATE,
     VECTORS,
     BackupError,
@@ -26,6 +27,7 @@ from bot.ops.archive import (
     paperboy_version,
     sha256,
 )
+from retrieval.sentence_store import SentenceStore
 from retrieval.store import PaperStore
 
 PAGE = 1000
@@ -56,6 +58,14 @@ def _dump_papers(store: PaperStore, folder: Path) -> tuple[int, int, int]:
     matrix = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
     np.save(folder / VECTORS, matrix, allow_pickle=False)
     return len(seen), int(matrix.shape[1]), revision
+
+
+def _dump_sentences(store: PaperStore, folder: Path) -> None:
+    """Write sentences.jsonl: the sentence-vector records of the collection backed up."""
+    sentences = SentenceStore(store.client, store.collection_name)
+    with (folder / SENTENCES).open("w", encoding="utf-8") as fh:
+        for pid, meta in sentences.iter_raw():
+            fh.write(json.dumps({"id": pid, "metadata": meta}) + "\n")
 
 
 def copy_state(state_path: Path, dest: Path) -> None:
@@ -112,8 +122,9 @@ def create_backup(
     with tempfile.TemporaryDirectory(prefix=".paperboy-backup-", dir=dest.parent) as tmp:
         folder = Path(tmp)
         papers, dim, revision = _dump_papers(store, folder)
+        _dump_sentences(store, folder)
         has_state = snapshot_state(state, folder / STATE)
-        members = [PAPERS, VECTORS] + ([STATE] if has_state else [])
+        members = [PAPERS, VECTORS, SENTENCES] + ([STATE] if has_state else [])
         manifest = BackupManifest(
             format_version=FORMAT_VERSION,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -1,6 +1,6 @@
 """Copying a paper collection record by record (id, vector, metadata, document) into another
-store, e.g. the embedded store into a Chroma server: nothing is re-embedded, and since it is an
-upsert, running it again is harmless."""
+store, e.g. the embedded store into a Chroma server, with its sentence vectors: nothing is
+re-embedded, and since it is an upsert, running it again is harmless."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.sentence_store import SentenceStore, copy_sentences
 from retrieval.store import EMBEDDER_KEY
 
 PAGE = 1000
@@ -27,7 +28,8 @@ def _pages(source: Any) -> Iterator[list[tuple[str, dict, str | None, np.ndarray
 
 def copy_collection(source: Any, target: Any, progress: Any = None) -> int:
     """Upsert every record of ``source`` (a PaperStore) into ``target`` with its vector, metadata
-    and document, ``PAGE`` at a time; bump the target's revision; return the records copied."""
+    and document, ``PAGE`` at a time, then the sentence vectors; bump the target's revision;
+    return the records copied."""
     copied = 0
     for page in _pages(source):
         target.upsert_records(
@@ -39,6 +41,10 @@ def copy_collection(source: Any, target: Any, progress: Any = None) -> int:
         copied += len(page)
         if progress:
             progress(copied)
+    copy_sentences(
+        SentenceStore(source.client, source.collection_name),
+        SentenceStore(target.client, target.collection_name),
+    )
     if source.embedder_spec:  # questions must be encoded with the model the vectors came from
         target.update_collection_metadata({EMBEDDER_KEY: source.embedder_spec})
     target.bump_revision()  # other processes rebuild their catalogue / BM25 index

@@ -13,7 +13,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +27,12 @@ from bot.ops.archive import (
     check_model,
     extract_archive,
     load_records,
+    load_sentences,
     read_manifest,
 )
 from bot.ops.backup import PAGE
 from retrieval.ingest import Progress
+from retrieval.sentence_store import SentenceStore
 from retrieval.store import PaperStore
 
 log = logging.getLogger(__name__)
@@ -148,6 +150,7 @@ class LoadedBackup:
     records: list[dict]
     vectors: np.ndarray
     state_file: Path | None
+    sentences: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +175,8 @@ def load_backup(src: Path) -> Iterator[LoadedBackup]:
         state_file = folder / STATE if manifest.state else None
         if state_file:
             _check_state_file(state_file)
-        yield LoadedBackup(src, manifest, records, vectors, state_file)
+        sentences = load_sentences(folder, manifest)
+        yield LoadedBackup(src, manifest, records, vectors, state_file, sentences)
 
 
 def check_target(
@@ -217,6 +221,10 @@ def restore_loaded(
     manifest = backup.manifest
     check_model(manifest, model)
     check_target(backup, store, state, force=force)
+    if backup.sentences:  # first: a paper restored without them would recompute them
+        SentenceStore(store.client, store.collection_name).put_raw(
+            [r["id"] for r in backup.sentences], [r["metadata"] for r in backup.sentences]
+        )
     removed = _write_papers(store, backup.records, backup.vectors, progress)
     revision = store.bump_revision()
     _verify(store, backup.records)
