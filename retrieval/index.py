@@ -23,13 +23,14 @@ from retrieval import ingest as pipeline
 from retrieval.catalogue import Catalogue
 from retrieval.embed import Embedder
 from retrieval.expand import expand_acronyms
+from retrieval.fusion import Fusion
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Hit, IngestReport, Paper, ParseProblem, SearchQuery, SearchResult
 from retrieval.ranking import order_candidates
 from retrieval.search import Candidates, HybridSearch, Mode
 from retrieval.snippets import MAX_SNIPPET, best_sentences
 from retrieval.store import EMBEDDER_KEY, PaperStore
-from retrieval.text import first_sentence
+from retrieval.text import first_sentence, split_sentences
 
 log = logging.getLogger(__name__)
 CANDIDATES = 100
@@ -73,8 +74,11 @@ class PaperIndex:
         self._warned_for: str | None = None
         self._lexical: LexicalIndex | None = None
         # search() checks the store revision once per question; candidates reuse that snapshot
-        self._search = HybridSearch(store, self._built_catalogue, self._built_lexical)
         self._sentences: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._sentence_vectors: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._search = HybridSearch(
+            store, self._built_catalogue, self._built_lexical, self.sentence_vectors
+        )
 
     @classmethod
     def open(
@@ -128,6 +132,7 @@ class PaperIndex:
                 lexical = LexicalIndex.build(ids, texts, revision)
                 lexical.save(folder)
             self._catalogue, self._lexical = catalogue, lexical
+            self._sentence_vectors.clear()  # a paper's text may have changed
             self._built_for = built_for
 
     def _match_embedder(self) -> None:
@@ -158,6 +163,7 @@ class PaperIndex:
             self.store.collection_name, stamped, current,
         )  # fmt: skip
         self.embedder = embedder
+        self._sentence_vectors.clear()
         self._sentences.clear()  # snippet sentence vectors belong to the old model
 
     def catalogue(self) -> Catalogue:
@@ -255,6 +261,36 @@ class PaperIndex:
         vectors = self.store.vectors(list(paper_ids))
         return {pid: max(0.0, float(vec @ vector)) for pid, vec in vectors.items()}
 
+    @property
+    def fusion(self) -> Fusion:
+        """How hybrid search combines its dense and BM25 candidates (see retrieval.fusion)."""
+        return self._search.fusion
+
+    @fusion.setter
+    def fusion(self, fusion: Fusion) -> None:
+        self._search.fusion = fusion
+
+    # replaced by the stored vectors of engineer (a)
+    def sentence_vectors(self, paper_ids: Sequence[str]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """For each paper id found: its sentences (title, then each abstract sentence) and a
+        float32 ``(n, dim)`` array of unit vectors, one row per sentence."""
+        cache = self._sentence_vectors
+        wanted = list(dict.fromkeys(paper_ids))
+        papers = self.store.get_many([pid for pid in wanted if pid not in cache])
+        fresh = {
+            pid: [paper.title, *split_sentences(paper.abstract)] for pid, paper in papers.items()
+        }
+        if fresh:
+            flat = [sentence for sentences in fresh.values() for sentence in sentences]
+            vectors = self.embedder.encode(flat)
+            offset = 0
+            if len(cache) > SENTENCE_CACHE:
+                cache.clear()
+            for pid, sentences in fresh.items():
+                cache[pid] = (sentences, vectors[offset : offset + len(sentences)])
+                offset += len(sentences)
+        return {pid: cache[pid] for pid in wanted if pid in cache}
+
     def search(self, query: SearchQuery, mode: Mode = "hybrid", today: date | None = None):
         """Answer a parsed question; ``query.similar_to`` turns it into a "similar papers" search."""
         if query.similar_to:
@@ -268,7 +304,7 @@ class PaperIndex:
             vector = self.embedder.encode([text])[0]
             dense = self._search.dense(vector, depth, keep) if mode != "lexical" else Candidates([])
             lexical = self._search.lexical(text, depth, keep) if mode != "dense" else Candidates([])
-            fused = self._search.fuse(dense, lexical, mode)
+            fused = self._search.fuse(dense, lexical, mode, text, vector)
         else:
             fused = Candidates([(pid, 0.0) for pid in catalogue.newest_first(keep)[:depth]])
         result = self._page(query, fused, vector, today)
@@ -297,7 +333,7 @@ class PaperIndex:
         lexical = (
             self._search.lexical(anchor.text, depth, keep) if mode != "dense" else Candidates([])
         )
-        fused = self._search.fuse(dense, lexical, mode)
+        fused = self._search.fuse(dense, lexical, mode, anchor.text, vector)
         fused = Candidates([(pid, s) for pid, s in fused.ranked if pid != paper_id])
         result = self._page(query, fused, vector, today, snippet_text=anchor.title)
         return SearchResult(result.query, result.hits, result.total_candidates, anchor)
