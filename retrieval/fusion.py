@@ -37,7 +37,7 @@ class Fusion:
     """
 
     maxsim: float = 0.5
-    depth: int = 50
+    depth: int = 30
     coverage_power: float = 1.0
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
