@@ -32,12 +32,15 @@ class Fusion:
     ``maxsim``: share of MaxSim in the dense score, ``(1 - maxsim) * cosine + maxsim * MaxSim``
     (0 keeps the whole-paper cosine alone). ``depth``: how many candidates of each side are
     re-scored that way (the rest of the dense list follows them in its own order).
+    ``lexical_pool``: also re-score BM25's top ``depth`` papers that dense did not find (they
+    then enter the dense ranking; measured worse on CSFCube, so off).
     ``coverage_power``: BM25's weight is ``lexical_weight * coverage ** coverage_power`` (0: the
     weight does not depend on coverage). ``k``: the reciprocal rank constant.
     """
 
     maxsim: float = 0.5
     depth: int = 30
+    lexical_pool: bool = False
     coverage_power: float = 1.0
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
@@ -87,7 +90,8 @@ def dense_scores(
     then the remaining dense candidates in their own order (below every re-scored one)."""
     cosine = dict(dense)
     pool = [pid for pid, _ in dense[: fusion.depth]]
-    pool += [pid for pid in lexical_ids[: fusion.depth] if pid not in cosine]
+    if fusion.lexical_pool:
+        pool += [pid for pid in lexical_ids[: fusion.depth] if pid not in cosine]
     unknown = [pid for pid in pool if pid not in cosine]
     if unknown:
         cosine.update((pid, float(vec @ vector)) for pid, vec in papers(unknown).items())

@@ -138,7 +138,7 @@ def test_dense_scores_mix_cosine_and_best_sentence():
     def paper_vectors(ids):
         return {p: np.asarray([0.5, 0.866], np.float32) for p in ids}
 
-    fusion = Fusion(maxsim=0.5, depth=10)
+    fusion = Fusion(maxsim=0.5, depth=10, lexical_pool=True)
     ranked = dense_scores(fusion, vector, dense, ["bm25-only"], paper_vectors, sentence_vectors)
     scores = dict(ranked)
     assert [pid for pid, _ in ranked] == ["one-sentence", "bm25-only", "whole"]

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bench.quality.judged import prefetch_sentences
 from bench.quality.methods import BASELINE, Method, using, wins_losses
 from bench.quality.metrics import ndcg_at_k, recall_at_k
 from bench.quality.scoring import averages, run_all
@@ -67,6 +68,13 @@ def eval_csfcube(
     facets = {n: [q["query_id"] for q in queries if q["facet"] == n] for n in names}
     summary: dict[str, dict] = {}
     details = {q["query_id"]: {"title": q["title"], "facet": q["facet"]} for q in queries}
+    if hasattr(index.embedder, "fill"):
+        from retrieval.models import SearchQuery
+
+        asked = [(q["query_paper_id"], None) for q in queries] if "paper" in styles else []
+        if "facet" in styles:
+            asked += [SearchQuery(text=facet_text(q), limit=21) for q in queries]
+        prefetch_sentences(index, asked)
     for style in styles:
         ndcg10: dict[str, dict[str, float]] = {}
         for method in chosen:

@@ -41,6 +41,8 @@ def eval_judged(
     summary: dict[str, dict] = {}
     ndcg: dict[str, dict[str, float]] = {}
     kinds = sorted({q["kind"] for q in queries})
+    if hasattr(index.embedder, "fill"):
+        prefetch_sentences(index, [search_query(q, today) for q in queries])
     for method in chosen:
         with using(index, method) as mode:
 
@@ -86,3 +88,34 @@ def pool(details: dict, depth: int = 10) -> dict[str, list[str]]:
                 seen.update(dict.fromkeys(value["top10"][:depth]))
         out[qid] = list(seen)
     return out
+
+
+def prefetch_sentences(index, questions: Sequence, depth: int = 30) -> int:
+    """Embed, in one batch, the sentences of every paper in any question's dense or BM25 top
+    ``depth`` (what the sentence signal and the snippets will read), so the methods that follow
+    find them cached. ``questions`` are SearchQuery objects or ``(paper id, None)`` pairs for
+    query by example. Returns the number of papers."""
+    from retrieval.expand import expand_acronyms
+    from retrieval.text import split_sentences
+
+    ids: set[str] = set()
+    for question in questions:
+        if isinstance(question, tuple):
+            found = index.store.paper_with_vector(question[0])
+            if found is None:
+                continue
+            keep = None
+            text, vector = found[0].text, found[1]
+        else:
+            keep = index.catalogue().mask(question.since, question.until, question.author)
+            text = expand_acronyms(question.text)
+            vector = index.embedder.encode([text])[0]
+        ids.update(index._search.dense(vector, depth, keep).ids)
+        ids.update(index._search.lexical(text, depth, keep).ids)
+    papers = index.store.get_many(sorted(ids))
+    texts = []
+    for paper in papers.values():
+        sentences = split_sentences(paper.abstract)
+        texts += [paper.title, *(sentences or [paper.abstract])]
+    index.embedder.fill(texts, " sentences")
+    return len(papers)

@@ -46,6 +46,8 @@ def parse_variant(text: str) -> Method:
         key, _, value = pair.partition("=")
         if key == "k":
             fusion = replace(fusion, k=int(value))
+        elif key == "lexpool":
+            fusion = replace(fusion, lexical_pool=bool(int(value)))
         elif key == "depth":
             fusion = replace(fusion, depth=int(value))
         elif key in _KEYS:
