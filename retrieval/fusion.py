@@ -38,10 +38,10 @@ class Fusion:
     weight does not depend on coverage). ``k``: the reciprocal rank constant.
     """
 
-    maxsim: float = 0.5
-    depth: int = 30
+    maxsim: float = 0.3
+    depth: int = 50
     lexical_pool: bool = False
-    coverage_power: float = 1.0
+    coverage_power: float = 2.0
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
     k: int = RRF_K

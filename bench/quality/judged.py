@@ -90,7 +90,7 @@ def pool(details: dict, depth: int = 10) -> dict[str, list[str]]:
     return out
 
 
-def prefetch_sentences(index, questions: Sequence, depth: int = 30) -> int:
+def prefetch_sentences(index, questions: Sequence, depth: int = 50) -> int:
     """Embed, in one batch, the sentences of every paper in any question's dense or BM25 top
     ``depth`` (what the sentence signal and the snippets will read), so the methods that follow
     find them cached. ``questions`` are SearchQuery objects or ``(paper id, None)`` pairs for
