@@ -139,12 +139,13 @@ def bench_ingest(embedder, papers: list[Paper]) -> dict:
 
 
 def retrieve(index: PaperIndex, text: str, since=None) -> Candidates:
-    """Hybrid candidates only (encode + dense + BM25 + RRF), no page fetch or snippets."""
+    """Hybrid candidates only (encode + dense + BM25 + MaxSim re-scoring + fusion), no page
+    fetch or snippets."""
     keep = index.catalogue().mask(since, None, None)
     vector = index.embedder.encode([text])[0]
     dense = index._search.dense(vector, CANDIDATES, keep)
     lexical = index._search.lexical(text, CANDIDATES, keep)
-    return index._search.fuse(dense, lexical, "hybrid")
+    return index._search.fuse(dense, lexical, "hybrid", text, vector)
 
 
 def bench_search(index: PaperIndex, queries: list[str], full_n: int) -> dict:

@@ -23,6 +23,7 @@ from retrieval import ingest as pipeline
 from retrieval.catalogue import Catalogue
 from retrieval.embed import Embedder
 from retrieval.expand import expand_acronyms
+from retrieval.fusion import Fusion
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Hit, IngestReport, Paper, ParseProblem, SearchQuery, SearchResult
 from retrieval.ranking import order_candidates
@@ -74,7 +75,9 @@ class PaperIndex:
         self._warned_for: str | None = None
         self._lexical: LexicalIndex | None = None
         # search() checks the store revision once per question; candidates reuse that snapshot
-        self._search = HybridSearch(store, self._built_catalogue, self._built_lexical)
+        self._search = HybridSearch(
+            store, self._built_catalogue, self._built_lexical, self.sentence_vectors
+        )
         self._sentences = SentenceVectors()
         self._sentence_stores: dict[str, SentenceStore] = {}
 
@@ -311,6 +314,16 @@ class PaperIndex:
         vectors = self.store.vectors(list(paper_ids))
         return {pid: max(0.0, float(vec @ vector)) for pid, vec in vectors.items()}
 
+    @property
+    def fusion(self) -> Fusion:
+        """How hybrid search combines its dense and BM25 candidates (see retrieval.fusion)."""
+        return self._search.fusion
+
+    @fusion.setter
+    def fusion(self, fusion: Fusion) -> None:
+        self._search.fusion = fusion
+
+    # replaced by the stored vectors of engineer (a)
     def search(self, query: SearchQuery, mode: Mode = "hybrid", today: date | None = None):
         """Answer a parsed question; ``query.similar_to`` turns it into a "similar papers" search."""
         if query.similar_to:
@@ -324,7 +337,7 @@ class PaperIndex:
             vector = self.embedder.encode([text])[0]
             dense = self._search.dense(vector, depth, keep) if mode != "lexical" else Candidates([])
             lexical = self._search.lexical(text, depth, keep) if mode != "dense" else Candidates([])
-            fused = self._search.fuse(dense, lexical, mode)
+            fused = self._search.fuse(dense, lexical, mode, text, vector)
         else:
             fused = Candidates([(pid, 0.0) for pid in catalogue.newest_first(keep)[:depth]])
         result = self._page(query, fused, vector, today)
@@ -353,7 +366,9 @@ class PaperIndex:
         lexical = (
             self._search.lexical(anchor.text, depth, keep) if mode != "dense" else Candidates([])
         )
-        fused = self._search.fuse(dense, lexical, mode)
+        # no sentence signal here: a whole paper as the query matches whole papers (measured:
+        # MaxSim lowered CSFCube "similar" on both folds, see bench/quality/README.md)
+        fused = self._search.fuse(dense, lexical, mode, anchor.text)
         fused = Candidates([(pid, s) for pid, s in fused.ranked if pid != paper_id])
         result = self._page(query, fused, vector, today, snippet_text=anchor.title)
         return SearchResult(result.query, result.hits, result.total_candidates, anchor)

@@ -107,6 +107,30 @@ class LexicalIndex:
             (self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
         ]
 
+    def coverage(self, text: str) -> float:
+        """How much of ``text`` BM25 can see: the IDF-weighted share of its terms (stemmed, stop
+        words out) that occur in the index, 0.0..1.0. A term the index never saw (a typo, a word
+        of another field) counts as the rarest possible term, so "halucination in vision languge
+        models" covers little: BM25 only matches "vision" and "model"."""
+        if self._retriever is None or not text.strip():
+            return 0.0
+        tokens = bm25s.tokenize(
+            [text], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False
+        )
+        terms = [t for t in (tokens[0] if tokens else []) if t]
+        if not terms:
+            return 0.0
+        vocab, indptr = self._retriever.vocab_dict, self._retriever.scores["indptr"]
+        docs = len(self.ids)
+        known = total = 0.0
+        for term in terms:
+            column = vocab.get(term)
+            df = int(indptr[column + 1] - indptr[column]) if column is not None else 0
+            weight = float(np.log(1 + (docs - max(df, 1) + 0.5) / (max(df, 1) + 0.5)))
+            total += weight
+            known += weight if df else 0.0
+        return known / total if total > 0 else 0.0
+
     def mask(self, allowed_ids: set[str]) -> np.ndarray:
         """A weight mask over this index's ids that keeps only ``allowed_ids``."""
         out = np.zeros(len(self.ids), dtype=np.float32)

@@ -1,4 +1,4 @@
-"""Hybrid search: dense (Chroma HNSW) + lexical (BM25) candidates fused by reciprocal rank.
+"""Hybrid search: dense (Chroma HNSW) + lexical (BM25) candidates, fused by :mod:`retrieval.fusion`.
 
 Filters are applied with the in-memory :class:`Catalogue`: without a filter the dense side is a
 plain HNSW top-k (stores of at most 5,000 papers are scored exactly instead); with a selective
@@ -15,25 +15,20 @@ from typing import Literal
 import numpy as np
 
 from retrieval.catalogue import Catalogue
+from retrieval.fusion import (
+    SHIPPED,
+    Fusion,
+    SentenceVectors,
+    dense_scores,
+    fuse,
+    reciprocal_rank_fusion,
+)
 from retrieval.lexical import LexicalIndex
 from retrieval.store import PaperStore
 
 Mode = Literal["hybrid", "dense", "lexical"]
-RRF_K = 60
 EXACT_LIMIT = 20_000
 ALWAYS_EXACT = 5_000  # stores this small are scored exactly: as fast as HNSW, and never approximate
-
-
-def reciprocal_rank_fusion(
-    rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K
-) -> list[tuple[str, float]]:
-    """Fuse ranked id lists: score(d) = sum_i w_i / (k + rank_i(d)), best first."""
-    weights = weights or [1.0] * len(rankings)
-    scores: dict[str, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
-        for rank, pid in enumerate(ranking, start=1):
-            scores[pid] = scores.get(pid, 0.0) + weight / (k + rank)
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
 @dataclass
@@ -56,14 +51,16 @@ class HybridSearch:
         store: PaperStore,
         catalogue: Callable[[], Catalogue],
         lexical: Callable[[], LexicalIndex],
-        dense_weight: float = 1.0,
-        lexical_weight: float = 1.0,
+        sentences: SentenceVectors | None = None,
+        fusion: Fusion = SHIPPED,
     ) -> None:
+        """``sentences`` gives papers' sentence vectors (the MaxSim signal; without it the
+        dense side keeps the whole-paper cosine); ``fusion`` says how the sides are combined."""
         self._store = store
         self._catalogue = catalogue
         self._lexical = lexical
-        self.dense_weight = dense_weight
-        self.lexical_weight = lexical_weight
+        self._sentences = sentences
+        self.fusion = fusion
 
     def dense(self, vector: np.ndarray, k: int, keep: np.ndarray | None) -> Candidates:
         """Top-k by cosine similarity among the papers allowed by ``keep``."""
@@ -105,16 +102,33 @@ class HybridSearch:
                 mask = index.mask(set(catalogue.ids_where(keep)))
         return Candidates(index.search(text, k, allowed=mask))
 
-    def fuse(self, dense: Candidates, lexical: Candidates, mode: Mode) -> Candidates:
-        """Combine both candidate lists according to ``mode``."""
+    def fuse(
+        self,
+        dense: Candidates,
+        lexical: Candidates,
+        mode: Mode,
+        text: str | None = None,
+        vector: np.ndarray | None = None,
+    ) -> Candidates:
+        """Combine both candidate lists according to ``mode`` (see :mod:`retrieval.fusion`).
+
+        ``vector`` (the question's, or the example paper's) turns on the sentence signal;
+        ``text`` (what BM25 searched) sets BM25's weight by its coverage of the question."""
         if mode == "dense":
             return dense
         if mode == "lexical":
             return lexical
-        if not lexical.ranked:
-            return dense
-        return Candidates(
-            reciprocal_rank_fusion(
-                [dense.ids, lexical.ids], [self.dense_weight, self.lexical_weight]
+        fusion = self.fusion
+        ranked = dense.ranked
+        if fusion.rescores and vector is not None and self._sentences is not None and ranked:
+            lexical_ids = lexical.ids
+            ranked = dense_scores(
+                fusion, vector, ranked, lexical_ids, self._store.vectors, self._sentences
             )
-        )
+        coverage = 1.0
+        if text and fusion.coverage_power and lexical.ranked:
+            coverage = self._lexical().coverage(text)
+        return Candidates(fuse(fusion, ranked, lexical.ranked, coverage))
+
+
+__all__ = ["Candidates", "HybridSearch", "Mode", "reciprocal_rank_fusion"]

@@ -61,3 +61,16 @@ def test_markdown_table_lists_every_mode() -> None:
     text = markdown({"fast_transforms": {"queries": 2, "modes": {"dense": mode, "hybrid": mode}}})
     assert "| dense | 0.500 | 0.400 | 0.900 | 0.600 / - / - |" in text
     assert "| hybrid |" in text
+
+
+BROAD = json.loads((ROOT / "bench/quality/broad_queries.json").read_text())
+
+
+def test_broad_set_has_every_kind_of_question_and_graded_titles() -> None:
+    assert 25 <= len(BROAD) <= 40
+    assert len({q["qid"] for q in BROAD}) == len(BROAD)
+    kinds = {q["kind"] for q in BROAD}
+    assert {"typo", "acronym", "passage", "author", "date"} <= kinds
+    for q in BROAD:
+        assert q["judgments"] and set(q["judgments"].values()) <= {1, 2, 3}, q["qid"]
+        assert q["titles"].keys() == q["judgments"].keys(), q["qid"]
