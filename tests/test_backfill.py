@@ -4,6 +4,8 @@ the bundled demo corpus as before."""
 
 from __future__ import annotations
 
+import gzip
+import itertools
 import json
 import logging
 import socket
@@ -52,13 +54,18 @@ def test_an_empty_store_is_backfilled_from_the_daily_lists(tmp_path, embedder, c
     assert f"backfill: embedded {len(listed)}/{len(listed)} papers" in caplog.text
 
 
-def test_offline_the_demo_corpus_is_used(tmp_path, embedder, caplog):
+def test_offline_the_demo_corpus_is_used(tmp_path, embedder, caplog, monkeypatch):
     caplog.set_level(logging.INFO, logger="bot.corpus")
+    # the bundled corpus cut to its first 40 records: embedding all 654 here costs minutes
+    corpus = tmp_path / "demo.jsonl"
+    with gzip.open(demo_corpus_path(), "rt", encoding="utf-8") as bundled:
+        corpus.write_text("".join(itertools.islice(bundled, 40)), encoding="utf-8")
+    monkeypatch.setattr("bot.corpus.demo_corpus_path", lambda: corpus)
     with socket.socket() as probe:  # a port nothing listens on: connection refused
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     index = PaperIndex.open(tmp_path / "data", embedder)
     first_start(settings_for(tmp_path, f"http://127.0.0.1:{port}"), index, FRIDAY)
-    assert index.count() == len({p.id for p in read_jsonl(demo_corpus_path()).papers})
+    assert index.count() == len({p.id for p in read_jsonl(corpus).papers}) > 30
     assert "the Hugging Face daily list is unreachable" in caplog.text
     assert "using the bundled demo corpus instead" in caplog.text
