@@ -35,7 +35,10 @@ class Fusion:
     ``lexical_pool``: also re-score BM25's top ``depth`` papers that dense did not find (they
     then enter the dense ranking; measured worse on CSFCube, so off).
     ``coverage_power``: BM25's weight is ``lexical_weight * coverage ** coverage_power`` (0: the
-    weight does not depend on coverage). ``k``: the reciprocal rank constant.
+    weight does not depend on coverage). ``dense_floor``: below this best cosine dense is noise
+    too (a word the model does not know, like "Hyena"), and its weight becomes
+    ``best cosine / dense_floor`` (0: off; 0.25 is the floor :mod:`retrieval.evidence`
+    calibrated). ``k``: the reciprocal rank constant.
     """
 
     maxsim: float = 0.3
@@ -44,6 +47,7 @@ class Fusion:
     coverage_power: float = 2.0
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
+    dense_floor: float = 0.25
     k: int = RRF_K
 
     @property
@@ -52,7 +56,7 @@ class Fusion:
         return self.maxsim > 0
 
 
-TODAY = Fusion(maxsim=0.0, coverage_power=0.0)
+TODAY = Fusion(maxsim=0.0, coverage_power=0.0, dense_floor=0.0)
 SHIPPED = Fusion()
 
 
@@ -112,13 +116,17 @@ def fuse(
     dense: Sequence[tuple[str, float]],
     lexical: Sequence[tuple[str, float]],
     coverage: float,
+    best_cosine: float = 1.0,
 ) -> list[tuple[str, float]]:
     """Reciprocal rank fusion of the (re-scored) dense and the BM25 rankings, BM25 weighted by
-    its ``coverage`` of the question."""
+    its ``coverage`` of the question and dense by its ``best_cosine`` (see :class:`Fusion`)."""
     if not lexical:
         return list(dense)
     if not dense:
         return list(lexical)
     weight = fusion.lexical_weight * (coverage**fusion.coverage_power)
+    dense_weight = fusion.dense_weight
+    if fusion.dense_floor > 0:
+        dense_weight *= min(1.0, max(best_cosine, 0.0) / fusion.dense_floor)
     rankings = [[pid for pid, _ in dense], [pid for pid, _ in lexical]]
-    return reciprocal_rank_fusion(rankings, [fusion.dense_weight, weight], fusion.k)
+    return reciprocal_rank_fusion(rankings, [dense_weight, weight], fusion.k)

@@ -128,7 +128,8 @@ class HybridSearch:
         coverage = 1.0
         if text and fusion.coverage_power and lexical.ranked:
             coverage = self._lexical().coverage(text)
-        return Candidates(fuse(fusion, ranked, lexical.ranked, coverage))
+        best = max((score for _, score in dense.ranked), default=0.0)
+        return Candidates(fuse(fusion, ranked, lexical.ranked, coverage, best))
 
 
 __all__ = ["Candidates", "HybridSearch", "Mode", "reciprocal_rank_fusion"]

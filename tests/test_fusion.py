@@ -144,3 +144,11 @@ def test_dense_scores_mix_cosine_and_best_sentence():
     assert [pid for pid, _ in ranked] == ["one-sentence", "bm25-only", "whole"]
     assert scores["one-sentence"] == pytest.approx(0.5 * 0.4 + 0.5 * 1.0)
     assert scores["bm25-only"] == pytest.approx(0.5 * 0.5 + 0.5 * 0.8)
+
+
+def test_weak_dense_side_lets_bm25s_exact_match_lead():
+    # "Hyena" on the demo corpus: best cosine 0.17, one paper has the word
+    dense, lexical = [("a-sentence-close-by-chance", 0.17)], [("b-has-the-word", 5.0)]
+    assert fuse(TODAY, dense, lexical, coverage=1.0)[0][0] == "a-sentence-close-by-chance"
+    assert fuse(SHIPPED, dense, lexical, coverage=1.0, best_cosine=0.17)[0][0] == "b-has-the-word"
+    assert fuse(SHIPPED, dense, lexical, coverage=1.0, best_cosine=0.6)[0][0] != "b-has-the-word"

@@ -19,7 +19,12 @@ from dataclasses import dataclass, replace
 from retrieval.fusion import SHIPPED, TODAY, Fusion
 
 BASELINE = "hybrid-rrf"
-_KEYS = {"maxsim": "maxsim", "depth": "depth", "cov": "coverage_power", "lex": "lexical_weight"}
+_KEYS = {
+    "maxsim": "maxsim",
+    "cov": "coverage_power",
+    "lex": "lexical_weight",
+    "floor": "dense_floor",
+}
 
 
 @dataclass(frozen=True)
