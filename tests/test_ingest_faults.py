@@ -220,6 +220,9 @@ class StopsServer:
         self.real, self.server, self.at, self.calls = real, server, at, 0
         self.spec = real.spec
 
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)  # name, dim, sentence pooling: the real model's
+
     def encode(self, texts):
         self.calls += 1
         if self.calls == self.at:
