@@ -13,47 +13,20 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from slack_sdk.signature import SignatureVerifier
 
 from bot.digest.leader import LEASE_NAME
 from bot.store.lease import Lease
 from tests.fakes.processes import free_port, paperboy_env, start_paperboy, stop_process
-from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlackApi
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_events import signed_mention
 
 SECRET = "team-e2e-signing-secret"
 QUESTION = "fast FFT-based attention papers"
 
 
 def signed_event(text: str, channel: str, event_id: str) -> tuple[bytes, dict[str, str]]:
-    """An ``app_mention`` event callback and the headers Slack would send with it."""
-    now = time.time()
-    body = json.dumps(
-        {
-            "token": "legacy",
-            "team_id": TEAM_ID,
-            "api_app_id": "A0PAPERBOY",
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": int(now),
-            "event": {
-                "type": "app_mention",
-                "user": "U0TEAM",
-                "text": f"<@{BOT_USER_ID}> {text}",
-                "ts": f"{now:.6f}",
-                "channel": channel,
-                "event_ts": f"{now:.6f}",
-            },
-            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
-        }
-    )
-    stamp = str(int(now))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)
-    headers = {
-        "Content-Type": "application/json",
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": signature,
-    }
-    return body.encode(), headers
+    """An ``app_mention`` event callback from the team's user and the headers Slack would send."""
+    return signed_mention(text, channel, event_id, SECRET, user="U0TEAM")
 
 
 def team_env(tmp_path, chroma, slack: FakeSlackApi, **settings: str) -> dict[str, str]:  # noqa: ANN001
