@@ -79,6 +79,9 @@ _BY_RE = re.compile(
     rf"{_B}(?:(?:authored|written)\s+)?by\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})",
     re.I,
 )
+# in a pasted passage (more words than this) only a capitalised name after "by" is an author
+PASSAGE_WORDS = 16
+_AUTHOR_VERBS = _words("written authored published posted submitted released co-authored")
 # "by" followed by one of these is ordinary English, not an author ("by using", "by the way").
 # Lower-case gerunds longer than four letters ("by reducing", "by adding") count too.
 _NOT_A_NAME = _words(
@@ -242,12 +245,24 @@ def _name(words: list[str]) -> str | None:
 
 def _authors(work: str, pos: int = 0) -> Iterator[tuple[int, int, str]]:
     """(start, end, name) of each "by <name>" from ``pos`` on; matches may overlap."""
+    passage = len(work.split()) > PASSAGE_WORDS
     while m := _BY_RE.search(work, pos):
         words = m["name"].split()
         name = _name(words)
+        if name and name[0].islower() and (passage or _passive(work[: m.start()])):
+            name = None  # "bottlenecked by quadratic attention": English, not an author
         if name:
             yield m.start(), m.start("name") + len(" ".join(words[: len(name.split())])), name
         pos = m.start() + 1
+
+
+def _passive(before: str) -> bool:
+    """Whether the words before a "by" end in a participle ("limited", "driven", "followed"),
+    so a lower-case "by <words>" names a cause; "written by", "published by" and the like ask
+    for an author."""
+    words = before.split()
+    last = words[-1].lower() if words else ""
+    return last not in _AUTHOR_VERBS and len(last) > 3 and last.endswith(("ed", "en"))
 
 
 def _take_author(work: str, notes: list[str]) -> tuple[str, str | None]:

@@ -83,6 +83,7 @@ def test_dates_become_filters_and_leave_the_text(question, today, since, until):
         ("kernel methods by Bernhard Schölkopf", "Bernhard Schölkopf", "kernel methods"),
         ("papers by Hinton et al. on capsules", "Hinton", "capsules"),
         ("written by Kaiming He, resnets", "Kaiming He", "resnets"),
+        ("diffusion papers published by hinton", "hinton", "diffusion"),
     ],
 )
 def test_by_names_an_author(question, author, text):
@@ -99,6 +100,10 @@ def test_by_names_an_author(question, author, text):
         "graph learning by means of diffusion",
         "ranked by the number of citations",
         "by the way, sparse attention",
+        "long context models bottlenecked by quadratic attention complexity",
+        "kernels limited by memory bandwidth",
+        "Large language models are increasingly deployed for long documents, yet inference "
+        "remains bottlenecked by quadratic attention cost in the prefill stage.",
     ],
 )
 def test_by_in_ordinary_phrases_is_not_an_author(question):
