@@ -13,11 +13,11 @@ import pytest
 from bot.digest.scheduler import DigestScheduler
 from bot.discord.bot import PaperboyBot
 from bot.discord.poster import DiscordPoster
-from bot.services import build_services
-from bot.settings import DiscordSettings, SchedulerSettings, Settings
+from bot.settings import DiscordSettings, SchedulerSettings
 from retrieval.sources.hf import read_daily_dir
 from tests.fakes.discord_server import FakeDiscord, message_limit_errors
-from tests.test_discord_e2e import callback, eventually, original, stop_bot
+from tests.real_services import real_services
+from tests.test_discord_e2e import callback, eventually, fake, original, stop_bot  # noqa: F401
 from tests.test_scheduler_refresh import HF, FakeHF, hf_client, serving
 
 NOW = datetime(2026, 8, 21, 10, 0, tzinfo=UTC)  # the list of Fri 21 Aug is not ingested yet
@@ -28,22 +28,12 @@ ADA, BOB = 4242, 4343
 @pytest.fixture(scope="module")
 def services(tmp_path_factory, embedder):
     """Real services over the recorded lists of 19-20 Aug 2026, with the clock on 21 Aug."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("alerts-discord"), demo_corpus=False)
-    built = build_services(settings, embedder=embedder, clock=lambda: NOW)
-    built.index.ingest(read_daily_dir(HF, date(2026, 8, 19), date(2026, 8, 20)).papers)
-    yield built
-    built.close()
+    papers = read_daily_dir(HF, date(2026, 8, 19), date(2026, 8, 20)).papers
+    yield from real_services(tmp_path_factory.mktemp("alerts-discord"), embedder, NOW, papers)
 
 
 @pytest.fixture
-async def fake():
-    server = await FakeDiscord().start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def bot(services, fake):
+async def bot(services, fake):  # noqa: F811
     settings = DiscordSettings(
         token="fake-token", guild_ids=[fake.guild_id], api_base_url=fake.api_base_url
     )
@@ -56,7 +46,7 @@ async def bot(services, fake):
     await stop_bot(started, runner)
 
 
-async def slash_alert(fake: FakeDiscord, what: str, user_id: int = ADA) -> dict:
+async def slash_alert(fake: FakeDiscord, what: str, user_id: int = ADA) -> dict:  # noqa: F811
     """``/papers alert what:<what>``; returns the (private) answer's embed."""
     interaction = await fake.slash("alert", user_id=user_id, what=what)
     (edit,) = await fake.wait_for("PATCH", original(fake, interaction))
@@ -65,7 +55,7 @@ async def slash_alert(fake: FakeDiscord, what: str, user_id: int = ADA) -> dict:
     return edit.body["embeds"][0]
 
 
-async def test_alert_commands_then_one_dm_a_day_with_the_new_matching_papers(bot, fake, services):
+async def test_alert_commands_then_one_dm_a_day_with_the_new_matching_papers(bot, fake, services):  # noqa: F811
     added = await slash_alert(fake, "graph neural networks")
     assert added["title"] == "Alert added" and "graph neural networks" in added["description"]
     await slash_alert(fake, "efficient attention and long context")
@@ -108,7 +98,7 @@ async def test_alert_commands_then_one_dm_a_day_with_the_new_matching_papers(bot
     assert 'paperboy_alerts_total{platform="discord",status="sent"} 2.0' in metrics
 
 
-async def test_votes_are_counted_in_the_metrics(bot, fake, services):
+async def test_votes_are_counted_in_the_metrics(bot, fake, services):  # noqa: F811
     await fake.mention("benchmarks for LLM agents")
     await fake.wait_for("POST", rf"/channels/{fake.channel_id}/messages")
     (answer,) = [m for m in fake.messages.values() if m["channel_id"] == str(fake.channel_id)]

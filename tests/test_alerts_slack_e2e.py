@@ -17,12 +17,13 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.digest.scheduler import DigestScheduler
-from bot.services import Services, build_services
-from bot.settings import SchedulerSettings, Settings, SlackSettings
+from bot.services import Services
+from bot.settings import SchedulerSettings, SlackSettings
 from bot.slack.app import SlackBot
 from bot.slack.runner import start_http
 from retrieval.sources.hf import read_daily_dir
 from tests.fakes.slack_api import FakeSlackApi
+from tests.real_services import real_services
 from tests.test_scheduler_refresh import HF, FakeHF, hf_client, serving
 from tests.test_slack_e2e import (
     BOT_TOKEN,
@@ -41,11 +42,8 @@ TODAYS = {e["paper"]["id"] for e in json.loads((HF / "2026-08-21.json").read_tex
 @pytest.fixture(scope="module")
 def services(tmp_path_factory, embedder) -> Services:
     """Real services over the recorded lists of 19-20 Aug 2026, with the clock on 21 Aug."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("alerts-slack"), demo_corpus=False)
-    built = build_services(settings, embedder=embedder, clock=lambda: NOW)
-    built.index.ingest(read_daily_dir(HF, date(2026, 8, 19), date(2026, 8, 20)).papers)
-    yield built
-    built.close()
+    papers = read_daily_dir(HF, date(2026, 8, 19), date(2026, 8, 20)).papers
+    yield from real_services(tmp_path_factory.mktemp("alerts-slack"), embedder, NOW, papers)
 
 
 @pytest.fixture

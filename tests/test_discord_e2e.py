@@ -17,11 +17,11 @@ from bot.chat.reply import Reply, ReplyItem
 from bot.discord.bot import PaperboyBot
 from bot.discord.poster import DiscordPoster
 from bot.ops.server import CheckResult
-from bot.services import build_services
-from bot.settings import ChannelPlan, DiscordSettings, Settings
+from bot.settings import ChannelPlan, DiscordSettings
 from retrieval.sources.hf import read_daily_dir
 from retrieval.sources.jsonl import read_jsonl
 from tests.fakes.discord_server import FakeDiscord, message_limit_errors
+from tests.real_services import real_services
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NOW = datetime(2026, 8, 21, 10, 0, tzinfo=UTC)
@@ -34,13 +34,11 @@ SUBCOMMANDS = {
 @pytest.fixture(scope="module")
 def services(tmp_path_factory, embedder):
     """The real services over 119 fast-transform papers plus one recorded HF daily list."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("discord"), demo_corpus=False)
-    built = build_services(settings, embedder=embedder, clock=lambda: NOW)
-    built.index.ingest(read_jsonl(DATA / "papers_fast_transforms.jsonl").papers)
+    listing = read_jsonl(DATA / "papers_fast_transforms.jsonl").papers
     daily = read_daily_dir(DATA / "hf_daily_papers", since=NOW.date(), until=NOW.date())
-    built.index.ingest(daily.papers)
-    yield built
-    built.close()
+    yield from real_services(
+        tmp_path_factory.mktemp("discord"), embedder, NOW, listing, daily.papers
+    )
 
 
 @pytest.fixture

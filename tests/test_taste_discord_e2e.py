@@ -5,18 +5,14 @@ and a 👍 reaction on a posted digest reorder the channel's next digest (no oth
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from pathlib import Path
-
 import pytest
 
 from bot.discord.poster import DiscordPoster
-from bot.services import build_services
-from bot.settings import ChannelPlan, Settings
+from bot.settings import ChannelPlan
 from bot.taste.votes import TasteVotes
 from retrieval.digest import LIKED_WHY
-from retrieval.sources.hf import read_daily_dir
 from tests.fakes.discord_server import message_limit_errors
+from tests.taste_days import DAY1, DAY2, HF, NOW, digest_order, two_day_services
 from tests.test_discord_e2e import (  # noqa: F401  (fixtures)
     bot,
     custom_ids,
@@ -25,24 +21,13 @@ from tests.test_discord_e2e import (  # noqa: F401  (fixtures)
     original,
 )
 
-HF = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "hf_daily_papers"
 pytestmark = pytest.mark.skipif(not HF.is_dir(), reason="needs ../shared/data")
-DAY1, DAY2 = date(2026, 8, 18), date(2026, 8, 19)
-NOW = datetime(2026, 8, 19, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory, embedder):
     """The real services over the lists of DAY1 and DAY2."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("taste-discord"), demo_corpus=False)
-    built = build_services(settings, embedder=embedder, clock=lambda: NOW)
-    built.index.ingest(read_daily_dir(HF, DAY1, DAY2).papers)
-    yield built
-    built.close()
-
-
-def _order(services, plan: ChannelPlan, day: date) -> list[str]:
-    return [item.paper.id for item in services.digests.compose(plan, day)[0].items]
+    yield from two_day_services(tmp_path_factory.mktemp("taste-discord"), embedder)
 
 
 def _texts(body: dict) -> str:
@@ -57,8 +42,8 @@ async def test_votes_on_a_digest_reorder_that_channels_next_digest_only(bot, fak
     channel = str(fake.channel_id)
     voted = ChannelPlan(name="voted", platform="discord", channel_id=channel, count=5)
     other = ChannelPlan(name="other", platform="discord", channel_id="9999", count=5)
-    trending = _order(services, voted, DAY2)
-    assert trending == _order(services, other, DAY2), "no votes yet: both get trending"
+    trending = digest_order(services, voted, DAY2)
+    assert trending == digest_order(services, other, DAY2), "no votes yet: both get trending"
 
     delivery = await services.digests.deliver(voted, DiscordPoster(bot), DAY1, NOW.replace(day=18))
     assert delivery.status == "sent"
@@ -81,7 +66,7 @@ async def test_votes_on_a_digest_reorder_that_channels_next_digest_only(bot, fak
     tuned, reply = services.digests.compose(voted, DAY2)
     assert [i.paper.id for i in tuned.items] != trending, "the votes changed the order"
     assert any(LIKED_WHY in item.why for item in reply.items)
-    assert _order(services, other, DAY2) == trending, "another channel's digest is unchanged"
+    assert digest_order(services, other, DAY2) == trending, "another channel's digest is unchanged"
 
     slash = await fake.slash("recommend")
     (answer,) = await fake.wait_for("PATCH", original(fake, slash))

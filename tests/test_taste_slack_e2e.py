@@ -6,17 +6,14 @@ digest change the order of the channel's next digest (and no other channel's), a
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
-from bot.services import build_services
-from bot.settings import ChannelPlan, Settings
+from bot.settings import ChannelPlan
 from bot.slack.poster import SlackPoster
 from bot.taste.votes import TasteVotes
 from retrieval.digest import LIKED_WHY
-from retrieval.sources.hf import read_daily_dir
+from tests.taste_days import DAY1, DAY2, HF, NOW, digest_order, two_day_services
 from tests.test_slack_e2e import (  # noqa: F401  (fixtures)
     assert_valid_message,
     buttons,
@@ -27,33 +24,21 @@ from tests.test_slack_e2e import (  # noqa: F401  (fixtures)
     wait_until,
 )
 
-HF = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "hf_daily_papers"
 pytestmark = pytest.mark.skipif(not HF.is_dir(), reason="needs ../shared/data")
-DAY1, DAY2 = date(2026, 8, 18), date(2026, 8, 19)
-NOW = datetime(2026, 8, 19, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory, embedder):
     """The real services over the lists of DAY1 and DAY2."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("taste-slack"), demo_corpus=False)
-    built = build_services(settings, embedder=embedder, clock=lambda: NOW)
-    built.index.ingest(read_daily_dir(HF, DAY1, DAY2).papers)
-    yield built
-    built.close()
-
-
-def _order(services, plan: ChannelPlan, day: date) -> list[str]:
-    digest, _reply = services.digests.compose(plan, day)
-    return [item.paper.id for item in digest.items]
+    yield from two_day_services(tmp_path_factory.mktemp("taste-slack"), embedder)
 
 
 async def test_votes_on_a_digest_reorder_that_channels_next_digest_only(start_bot, services):  # noqa: F811
     harness = await start_bot()
     voted = ChannelPlan(name="voted", platform="slack", channel_id="C0TASTE", count=5)
     other = ChannelPlan(name="other", platform="slack", channel_id="C0OTHER", count=5)
-    trending = _order(services, voted, DAY2)
-    assert trending == _order(services, other, DAY2), "no votes yet: both get trending"
+    trending = digest_order(services, voted, DAY2)
+    assert trending == digest_order(services, other, DAY2), "no votes yet: both get trending"
 
     poster = SlackPoster(harness.bot.client, services.state)
     delivery = await services.digests.deliver(voted, poster, DAY1, NOW.replace(day=18))
@@ -83,7 +68,7 @@ async def test_votes_on_a_digest_reorder_that_channels_next_digest_only(start_bo
     tuned, tuned_reply = services.digests.compose(voted, DAY2)
     assert [i.paper.id for i in tuned.items] != trending, "the votes changed the order"
     assert any(LIKED_WHY in item.why for item in tuned_reply.items)
-    assert _order(services, other, DAY2) == trending, "another channel's digest is unchanged"
+    assert digest_order(services, other, DAY2) == trending, "another channel's digest is unchanged"
 
 
 async def test_recommend_answers_with_its_reason_and_the_feedback_it_rests_on(
@@ -92,7 +77,7 @@ async def test_recommend_answers_with_its_reason_and_the_feedback_it_rests_on(
 ):
     harness = await start_bot()
     state = services.state
-    for paper_id in _order(
+    for paper_id in digest_order(
         services, ChannelPlan(name="x", platform="slack", channel_id="C0REC"), DAY1
     )[:3]:
         state.record_feedback("slack", "C0REC", f"paper:{paper_id}", "U0ADA", 1, [paper_id])
