@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Annotated
 
@@ -64,30 +63,17 @@ async def serve_discord(
 ) -> None:
     """Serve health and metrics, build the services (waiting for Chroma if needed), log in,
     start the digest scheduler under the shared lease (optional) and run the gateway."""
-    from bot.corpus import first_start
-    from bot.discord.bot import PaperboyBot
+    from bot.discord.bot import bot_for
     from bot.discord.login import login
     from bot.discord.poster import DiscordPoster
-    from bot.ops.metrics import Metrics
-    from bot.ops.startup import cancel_on_sigterm, open_services, start_ops
+    from bot.ops.startup import start_chat_process
 
     assert settings.discord.token is not None
-    cancel_on_sigterm()
-    metrics = Metrics()
     port = settings.ops.discord_port if ops_port is None else ops_port
-    ops = await start_ops(settings, metrics, port)
-    services = await open_services(settings, metrics, ops, serving=True)
+    metrics, ops, services = await start_chat_process(settings, port)
     digest_scheduler = None
     try:
-        if settings.demo_corpus:
-            await asyncio.to_thread(first_start, settings, services.index, services.today())
-        bot = PaperboyBot(
-            services.router,
-            services.state,
-            settings.discord,
-            services.metrics,
-            workers=services.workers,
-        )
+        bot = bot_for(services, settings.discord)
         async with bot:
             if ops is not None:
                 ops.set_check("discord", bot.connection_check)

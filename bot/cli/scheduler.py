@@ -72,16 +72,10 @@ async def serve_scheduler(settings: Settings, ops_port: int) -> None:
         posters["slack"] = SlackPoster(make_web_client(settings.slack), services.state)
     discord_bot = None
     if settings.discord.token:
-        from bot.discord.bot import PaperboyBot
+        from bot.discord.bot import bot_for
         from bot.discord.poster import DiscordPoster
 
-        discord_bot = PaperboyBot(
-            services.router,
-            services.state,
-            settings.discord,
-            services.metrics,
-            workers=services.workers,
-        )
+        discord_bot = bot_for(services, settings.discord)
         posters["discord"] = DiscordPoster(discord_bot)
     for plan in services.digests.plans.all():
         where = f"{plan.time} {plan.timezone} {describe_days(plan.days)}"

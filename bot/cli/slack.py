@@ -72,23 +72,15 @@ async def serve_slack(
     """Serve health and metrics, build the services (waiting for Chroma if needed), connect to
     Slack and (optionally) run the digest scheduler under the shared lease."""
 
-    from bot.corpus import first_start
-    from bot.ops.metrics import Metrics
-    from bot.ops.startup import cancel_on_sigterm, open_services, start_ops
+    from bot.ops.startup import start_chat_process
     from bot.slack.app import SlackBot
     from bot.slack.runner import SlackConnection, run_forever
     from bot.slack.signin import verify_app_token, verify_bot_token
 
-    cancel_on_sigterm()
-    metrics = Metrics()
-    ops = await start_ops(
-        settings, metrics, settings.ops.slack_port if ops_port is None else ops_port
-    )
-    services = await open_services(settings, metrics, ops, serving=True)
+    port = settings.ops.slack_port if ops_port is None else ops_port
+    metrics, ops, services = await start_chat_process(settings, port)
     digest_scheduler = None
     try:
-        if settings.demo_corpus:
-            await asyncio.to_thread(first_start, settings, services.index, services.today())
         bot = SlackBot(
             settings.slack,
             services.router,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 from discord import app_commands
@@ -35,6 +35,9 @@ from bot.discord.sync import sync_if_changed
 from bot.ops.metrics import Metrics
 from bot.settings import DiscordSettings
 from bot.store.state import BotState
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
@@ -254,3 +257,11 @@ class PaperboyBot(GatewayHealth, commands.AutoShardedBot):
         ids = list(reply.paper_ids or (item.paper_id for item in reply.items))
         if ids:
             self.state.record_answer(PLATFORM, str(channel_id), str(message_id), ids)
+
+
+def bot_for(services: Services, settings: DiscordSettings) -> PaperboyBot:
+    """The Discord client of a process: it answers with ``services``' router, state, metrics and
+    answer pool."""
+    return PaperboyBot(
+        services.router, services.state, settings, services.metrics, workers=services.workers
+    )

@@ -91,3 +91,27 @@ def cancel_on_sigterm() -> None:
     task = asyncio.current_task()
     if task is not None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+
+async def start_chat_process(
+    settings: Settings, port: int
+) -> tuple[Metrics, OpsServer | None, Services]:
+    """What ``paperboy slack`` and ``paperboy discord`` do first: SIGTERM cancels the main task,
+    health and metrics are served on ``port``, the services open (waiting for Chroma), and with
+    ``demo_corpus`` on, an empty store is filled (:func:`bot.corpus.first_start`). If the fill
+    fails, what was opened is closed before the error goes on."""
+    from bot.corpus import first_start
+
+    cancel_on_sigterm()
+    metrics = Metrics()
+    ops = await start_ops(settings, metrics, port)
+    services = await open_services(settings, metrics, ops, serving=True)
+    try:
+        if settings.demo_corpus:
+            await asyncio.to_thread(first_start, settings, services.index, services.today())
+    except BaseException:
+        services.close()
+        if ops is not None:
+            await ops.stop()
+        raise
+    return metrics, ops, services
