@@ -39,9 +39,11 @@ class Catalogue:
     authors: list[str]  # lower-cased "; "-joined names
     revision: int = 0
     titles: list[str] = field(default_factory=list)  # as retrieval.titles.normalise_title
-    # vectors for exact scoring, fetched on first use: row i belongs to ids[i] when loaded[i]
+    # vectors for exact scoring, fetched on first use: row i belongs to ids[i] when loaded[i];
+    # asked[i]: the store was asked once for it (a paper it has no vector for is not asked again)
     _matrix: np.ndarray | None = field(default=None, repr=False)
     _loaded: np.ndarray | None = field(default=None, repr=False)
+    _asked: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def from_records(
@@ -96,12 +98,14 @@ class Catalogue:
 
         Vectors not cached yet come from ``fetch`` (the store) once; papers the store has no
         vector for are left out."""
-        if self._matrix is None or self._loaded is None:
+        if self._matrix is None or self._loaded is None or self._asked is None:
             self._matrix = np.zeros((len(self.ids), len(vector)), dtype=np.float32)
             self._loaded = np.zeros(len(self.ids), dtype=bool)
-        wanted = np.flatnonzero(keep & ~self._loaded)
+            self._asked = np.zeros(len(self.ids), dtype=bool)
+        wanted = np.flatnonzero(keep & ~self._asked)
         if len(wanted):
             found = fetch([self.ids[i] for i in wanted])
+            self._asked[wanted] = True
             for i in wanted:
                 row = found.get(self.ids[i])
                 if row is not None:

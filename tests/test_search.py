@@ -113,3 +113,26 @@ def test_rrf_prefers_documents_both_lists_agree_on():
     fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "d", "a"]])
     assert fused[0][0] == "b"
     assert {pid for pid, _ in fused} == {"a", "b", "c", "d"}
+
+
+def test_exact_scoring_asks_the_store_once_for_a_paper_it_has_no_vector_for():
+    from datetime import date
+
+    import numpy as np
+
+    from retrieval.catalogue import Catalogue
+
+    day = np.full(3, date(2026, 1, 1).toordinal(), dtype=np.int64)
+    catalogue = Catalogue(["a", "b", "c"], day, day, np.zeros(3, np.int64), ["", "", ""])
+    stored = {"a": np.array([1.0, 0.0], np.float32), "c": np.array([0.0, 1.0], np.float32)}
+    asked: list[list[str]] = []
+
+    def fetch(ids):
+        asked.append(list(ids))
+        return {pid: stored[pid] for pid in ids if pid in stored}
+
+    keep = np.ones(3, dtype=bool)
+    for _ in range(3):
+        positions, sims = catalogue.scores(np.array([1.0, 0.0], np.float32), keep, fetch)
+        assert positions.tolist() == [0, 2] and sims.tolist() == [1.0, 0.0]  # "b" left out
+    assert asked == [["a", "b", "c"]]  # one round-trip, not one per question
