@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bench.run_bench import machine  # noqa: E402
+from bench.bench_table import machine  # noqa: E402
 from bench.stats import percentiles_ms  # noqa: E402
 from bot.chat.reply import ChatRequest  # noqa: E402
 from bot.corpus import ensure_corpus  # noqa: E402
