@@ -98,6 +98,7 @@ async def test_alert_commands_then_one_dm_a_day_with_the_new_matching_papers(
     [in_thread] = await slack.wait_for("chat.postMessage")
     assert "Alert added" in shown_text(assert_valid_message(in_thread))
     await harness.event(dm("alert speech recognition", "U0ADA"))
+    await slack.wait_for("chat.postMessage", 2)  # answered (as a user would wait) before the list
     await harness.event(dm("alert list", "U0ADA"))
     listed = (await slack.wait_for("chat.postMessage", 3))[2].params
     assert listed["channel"] == "DU0ADA"
