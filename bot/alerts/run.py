@@ -77,15 +77,11 @@ class _CachedScores:
 def render_alert(matches: Sequence[AlertMatch], day: date) -> Reply:
     """The DM: the matched papers, each with the topic it matched."""
     items = tuple(
-        ReplyItem(
-            paper_id=m.paper.id,
-            title=m.paper.title,
-            url=m.paper.link,
-            authors=m.paper.authors[:3],
-            date=(listing_day(m.paper) or day).isoformat(),
-            upvotes=m.paper.upvotes,
-            snippet=one_line_summary(m.paper),
-            why=f"matches your alert “{m.topic}” (similarity {m.score:.2f})",
+        ReplyItem.listed(
+            m.paper,
+            day,
+            one_line_summary(m.paper),
+            f"matches your alert “{m.topic}” (similarity {m.score:.2f})",
         )
         for m in matches
     )

@@ -8,7 +8,10 @@ specific.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
+
+from retrieval.models import Paper, listing_day
 
 ReplyKind = Literal["results", "digest", "help", "info", "error"]
 ActionKind = Literal["more", "similar", "feedback"]
@@ -47,6 +50,24 @@ class ReplyItem:
     snippet: str = ""
     why: str = ""
     score: float | None = None
+
+    @classmethod
+    def listed(
+        cls, paper: Paper, day: date, snippet: str, why: str, score: float | None = None
+    ) -> ReplyItem:
+        """A paper of a daily list (digest, recommendation, alert): its first three authors and
+        the day it was listed (else published, else ``day``)."""
+        return cls(
+            paper_id=paper.id,
+            title=paper.title,
+            url=paper.link,
+            authors=paper.authors[:3],
+            date=(listing_day(paper) or day).isoformat(),
+            upvotes=paper.upvotes,
+            snippet=snippet,
+            why=why,
+            score=score,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,17 +72,7 @@ def render_digest(digest: Digest, plan: ChannelPlan, source: SourceStatus | None
     title = f"Trending papers — {day_label(digest.day)}" + (f" · {topic}" if topic else "")
     text = " ".join([_summary(digest, topic), *freshness_notes(digest, source)])
     items = tuple(
-        ReplyItem(
-            paper_id=i.paper.id,
-            title=i.paper.title,
-            url=i.paper.link,
-            authors=i.paper.authors[:3],
-            date=(i.paper.list_date or i.paper.published or digest.day).isoformat(),
-            upvotes=i.paper.upvotes,
-            snippet=i.summary,
-            why=i.why,
-            score=round(i.trending.score, 4),
-        )
+        ReplyItem.listed(i.paper, digest.day, i.summary, i.why, round(i.trending.score, 4))
         for i in digest.items
     )
     actions = tuple(

@@ -76,16 +76,7 @@ class Recommender:
             title = getattr(self.lookup(near), "title", "")
             liked = f"{LIKED_WHY} (like “{title[:80]}”)" if title else LIKED_WHY
             why = f"{liked}; {trending}"
-        return ReplyItem(
-            paper_id=paper.id,
-            title=paper.title,
-            url=paper.link,
-            authors=paper.authors[:3],
-            date=(paper.list_date or paper.published or self.today()).isoformat(),
-            upvotes=paper.upvotes,
-            snippet=one_line_summary(paper),
-            why=why,
-        )
+        return ReplyItem.listed(paper, self.today(), one_line_summary(paper), why)
 
     def _reply(self, items: tuple[ReplyItem, ...], summary: VoteSummary, cold: bool) -> Reply:
         if cold:
